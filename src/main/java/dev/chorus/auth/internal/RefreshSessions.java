@@ -1,0 +1,146 @@
+package dev.chorus.auth.internal;
+
+import dev.chorus.auth.AuthProperties;
+import dev.chorus.system.RedisKeys;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
+import org.springframework.stereotype.Component;
+
+/**
+ * Login sessions and their refresh tokens, in Redis, shared by every instance.
+ *
+ * <p>A refresh token is {@code <sessionId>.<secret>}; Redis keeps only its SHA-256. Per session:
+ * {@code sess:<sid>} (user and current token hash), {@code sess-old:<sid>} (hashes already rotated away) and,
+ * once the session is revoked, {@code revoked-sess:<sid>}, which lives only as long as an access token can, so
+ * Redis does not grow without bound. Rotation runs as one Lua script, so two instances can never both rotate the
+ * same token; presenting a rotated token again revokes the whole session (theft detection).
+ */
+@Component
+class RefreshSessions {
+
+    /** What a refresh attempt found. */
+    sealed interface Rotation {
+        record Rotated(UUID userId, String sessionId, String newToken) implements Rotation {
+        }
+
+        record Reused() implements Rotation {
+        }
+
+        record Unknown() implements Rotation {
+        }
+    }
+
+    private static final RedisScript<List> ROTATE = RedisScript.of("""
+            local current = redis.call('HGET', KEYS[1], 'current')
+            if current and current == ARGV[1] then
+              redis.call('HSET', KEYS[1], 'current', ARGV[2])
+              redis.call('EXPIRE', KEYS[1], ARGV[3])
+              redis.call('SADD', KEYS[2], ARGV[1])
+              redis.call('EXPIRE', KEYS[2], ARGV[3])
+              return {'rotated', redis.call('HGET', KEYS[1], 'uid')}
+            end
+            if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
+              redis.call('DEL', KEYS[1])
+              redis.call('SET', KEYS[3], '1', 'EX', ARGV[4])
+              return {'reused'}
+            end
+            return {'unknown'}
+            """, List.class);
+
+    private final StringRedisTemplate redis;
+    private final RedisKeys keys;
+    private final AuthProperties properties;
+    private final SecureRandom random = new SecureRandom();
+
+    RefreshSessions(StringRedisTemplate redis, RedisKeys keys, AuthProperties properties) {
+        this.redis = redis;
+        this.keys = keys;
+        this.properties = properties;
+    }
+
+    /** Opens a login session and returns its first refresh token. */
+    String open(UUID userId, String sessionId) {
+        String token = sessionId + "." + secret();
+        String key = sessionKey(sessionId);
+        redis.opsForHash().putAll(key, Map.of("uid", userId.toString(), "current", hash(token)));
+        redis.expire(key, properties.refreshTokenTtl());
+        return token;
+    }
+
+    Rotation rotate(String presented) {
+        Optional<String> sessionId = sessionIdOf(presented);
+        if (sessionId.isEmpty()) {
+            return new Rotation.Unknown();
+        }
+        String sid = sessionId.get();
+        String next = sid + "." + secret();
+        List<?> result = redis.execute(ROTATE,
+                List.of(sessionKey(sid), keys.key("sess-old", sid), revokedKey(sid)),
+                hash(presented), hash(next),
+                Long.toString(properties.refreshTokenTtl().toSeconds()),
+                Long.toString(properties.accessTokenTtl().toSeconds()));
+        return switch (String.valueOf(result.getFirst())) {
+            case "rotated" -> new Rotation.Rotated(UUID.fromString(String.valueOf(result.get(1))), sid, next);
+            case "reused" -> new Rotation.Reused();
+            default -> new Rotation.Unknown();
+        };
+    }
+
+    /** Ends the session: its refresh token dies and its access tokens are refused until they expire. */
+    void revoke(String sessionId) {
+        redis.delete(sessionKey(sessionId));
+        redis.opsForValue().set(revokedKey(sessionId), "1", properties.accessTokenTtl());
+    }
+
+    boolean isRevoked(String sessionId) {
+        return Boolean.TRUE.equals(redis.hasKey(revokedKey(sessionId)));
+    }
+
+    static Optional<String> sessionIdOf(String token) {
+        if (token == null || token.length() > 200) {
+            return Optional.empty();
+        }
+        int dot = token.indexOf('.');
+        if (dot <= 0) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(UUID.fromString(token.substring(0, dot)).toString());
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private String sessionKey(String sid) {
+        return keys.key("sess", sid);
+    }
+
+    private String revokedKey(String sid) {
+        return keys.key("revoked-sess", sid);
+    }
+
+    private String secret() {
+        byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    static String hash(String token) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+}

@@ -1,0 +1,10 @@
+package dev.chorus.cluster;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/** Settings of the cluster module (prefix {@code chorus.cluster}): how often instances beat and when they count as gone. */
+@ConfigurationProperties("chorus.cluster")
+public record ClusterProperties(@DefaultValue("PT2S") Duration heartbeatInterval, @DefaultValue("PT10S") Duration instanceTtl) {
+}

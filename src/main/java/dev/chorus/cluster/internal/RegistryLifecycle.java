@@ -1,0 +1,33 @@
+package dev.chorus.cluster.internal;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/** Joins the registry as soon as the instance starts and leaves it when it stops gracefully. */
+@Component
+class RegistryLifecycle implements SmartLifecycle {
+
+    private final RedisInstanceRegistry registry;
+    private volatile boolean running;
+
+    RegistryLifecycle(RedisInstanceRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public void start() {
+        registry.heartbeat();
+        running = true;
+    }
+
+    @Override
+    public void stop() {
+        registry.leave();
+        running = false;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+}

@@ -1,0 +1,115 @@
+package dev.chorus.groups;
+
+import dev.chorus.groups.internal.GroupStore;
+import dev.chorus.groups.internal.MessageStore;
+import dev.chorus.ops.ApiException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Posting (the direct pipeline) and reading history.
+ *
+ * <p>What "gap-free and at most once" rests on: a post locks its target groups' rows in id order, checks under
+ * those locks whether this sender already used the clientMessageId, then takes each group's next seq by
+ * incrementing the locked row. Concurrent posts to a group from any instance queue on that row lock; a failed
+ * post rolls its increments back; the unique index on (sender, clientMessageId, group) is the last line of defence.
+ */
+@Service
+public class MessageService {
+
+    /** The outcome of a post: the messages, and whether they were created now or found from an earlier try. */
+    public record Posted(List<Message> messages, boolean created) {
+    }
+
+    private final GroupStore groups;
+    private final MessageStore messages;
+    private final TransactionTemplate tx;
+    private final ApplicationEventPublisher events;
+    private final GroupsProperties limits;
+    private final Clock clock;
+    private final Counter accepted;
+    private final Counter persisted;
+
+    MessageService(GroupStore groups, MessageStore messages, TransactionTemplate tx, ApplicationEventPublisher events,
+            GroupsProperties limits, Clock clock, MeterRegistry meters) {
+        this.groups = groups;
+        this.messages = messages;
+        this.tx = tx;
+        this.events = events;
+        this.limits = limits;
+        this.clock = clock;
+        this.accepted = Counter.builder("chorus.messages.accepted").description("messages accepted by the API").register(meters);
+        this.persisted = Counter.builder("chorus.messages.persisted").description("messages written to history").register(meters);
+    }
+
+    /**
+     * Posts one message to every target group, all or nothing: every group must exist (else 404) and the sender
+     * must belong to all of them (else 403), before anything is written.
+     */
+    public Posted post(UUID senderId, List<UUID> targetIds, String content, String clientMessageId) {
+        List<UUID> targets = targetIds.stream().distinct().sorted().toList();
+        if (clientMessageId != null) {
+            List<Message> earlier = messages.findByClientMessageId(senderId, clientMessageId);
+            if (!earlier.isEmpty()) {
+                return new Posted(earlier, false);
+            }
+        }
+        if (groups.findAll(targets).size() != targets.size()) {
+            throw ApiException.notFound("group");
+        }
+        if (groups.memberOfCount(targets, senderId) != targets.size()) {
+            throw ApiException.forbidden("you are not a member of every target group");
+        }
+        Posted posted;
+        try {
+            posted = tx.execute(status -> store(senderId, targets, content, clientMessageId));
+        } catch (DuplicateKeyException raced) {
+            posted = new Posted(messages.findByClientMessageId(senderId, clientMessageId), false);
+        }
+        if (posted.created()) {
+            accepted.increment(posted.messages().size());
+            persisted.increment(posted.messages().size());
+            posted.messages().forEach(m -> events.publishEvent(new MessageStored(m)));
+        }
+        return posted;
+    }
+
+    public MessageStore.Page history(UUID groupId, Long afterSeq, Long beforeSeq, Integer limit) {
+        int size = limit == null ? limits.defaultHistoryLimit() : limit;
+        if (size < 1 || size > limits.maxHistoryLimit()) {
+            throw ApiException.badRequest("limit must be between 1 and " + limits.maxHistoryLimit());
+        }
+        if ((afterSeq != null && afterSeq < 0) || (beforeSeq != null && beforeSeq < 0)) {
+            throw ApiException.badRequest("afterSeq and beforeSeq must not be negative");
+        }
+        return messages.page(groupId, afterSeq, beforeSeq, size);
+    }
+
+    private Posted store(UUID senderId, List<UUID> targets, String content, String clientMessageId) {
+        groups.lockInOrder(targets);
+        if (clientMessageId != null) {
+            List<Message> earlier = messages.findByClientMessageId(senderId, clientMessageId);
+            if (!earlier.isEmpty()) {
+                return new Posted(earlier, false);
+            }
+        }
+        Instant now = clock.instant();
+        List<Message> created = new ArrayList<>(targets.size());
+        for (UUID groupId : targets) {
+            Message message = new Message(UUID.randomUUID(), groupId, groups.nextSeq(groupId), senderId, content,
+                    clientMessageId, now);
+            messages.insert(message);
+            created.add(message);
+        }
+        return new Posted(created, true);
+    }
+}

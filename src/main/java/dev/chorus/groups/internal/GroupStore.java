@@ -1,0 +1,88 @@
+package dev.chorus.groups.internal;
+
+import dev.chorus.groups.Group;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** Groups and memberships in PostgreSQL. */
+@Repository
+public class GroupStore {
+
+    private final JdbcClient jdbc;
+
+    GroupStore(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    public void insert(Group group) {
+        jdbc.sql("INSERT INTO groups (id, name, owner_id, created_at) VALUES (?, ?, ?, ?)")
+                .params(group.id(), group.name(), group.ownerId(), Timestamp.from(group.createdAt()))
+                .update();
+    }
+
+    public Optional<Group> find(UUID id) {
+        return jdbc.sql("SELECT * FROM groups WHERE id = ?").param(id).query(GroupStore::map).optional();
+    }
+
+    public List<Group> findAll(Collection<UUID> ids) {
+        return jdbc.sql("SELECT * FROM groups WHERE id = ANY(?)").param(ids.toArray(UUID[]::new)).query(GroupStore::map).list();
+    }
+
+    public List<Group> groupsOf(UUID userId) {
+        return jdbc.sql("""
+                SELECT g.* FROM groups g JOIN group_members m ON m.group_id = g.id
+                WHERE m.user_id = ? ORDER BY g.created_at, g.id""")
+                .param(userId).query(GroupStore::map).list();
+    }
+
+    /** Adds the member; false when they already were one. */
+    public boolean addMember(UUID groupId, UUID userId, Instant at) {
+        return jdbc.sql("INSERT INTO group_members (group_id, user_id, joined_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+                .params(groupId, userId, Timestamp.from(at))
+                .update() == 1;
+    }
+
+    public boolean removeMember(UUID groupId, UUID userId) {
+        return jdbc.sql("DELETE FROM group_members WHERE group_id = ? AND user_id = ?").params(groupId, userId).update() == 1;
+    }
+
+    public boolean isMember(UUID groupId, UUID userId) {
+        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM group_members WHERE group_id = ? AND user_id = ?)")
+                .params(groupId, userId).query(Boolean.class).single();
+    }
+
+    /** How many of the given groups the user belongs to. */
+    public int memberOfCount(Collection<UUID> groupIds, UUID userId) {
+        return jdbc.sql("SELECT count(*) FROM group_members WHERE group_id = ANY(?) AND user_id = ?")
+                .params(groupIds.toArray(UUID[]::new), userId).query(Integer.class).single();
+    }
+
+    public List<UUID> memberIds(UUID groupId) {
+        return jdbc.sql("SELECT user_id FROM group_members WHERE group_id = ?").param(groupId).query(UUID.class).list();
+    }
+
+    /** Locks the groups' rows in id order (so concurrent multi-group posts cannot deadlock). */
+    public void lockInOrder(List<UUID> sortedIds) {
+        jdbc.sql("SELECT id FROM groups WHERE id = ANY(?) ORDER BY id FOR UPDATE")
+                .param(sortedIds.toArray(UUID[]::new)).query(UUID.class).list();
+    }
+
+    /** Hands out the group's next seq; the row stays locked until the transaction ends. */
+    public long nextSeq(UUID groupId) {
+        return jdbc.sql("UPDATE groups SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq")
+                .param(groupId).query(Long.class).single();
+    }
+
+    private static Group map(ResultSet rs, int row) throws SQLException {
+        return new Group(rs.getObject("id", UUID.class), rs.getString("name"), rs.getObject("owner_id", UUID.class),
+                rs.getTimestamp("created_at").toInstant());
+    }
+}

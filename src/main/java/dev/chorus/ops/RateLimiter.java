@@ -1,0 +1,70 @@
+package dev.chorus.ops;
+
+import dev.chorus.system.RedisKeys;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
+import io.github.bucket4j.distributed.proxy.ProxyManager;
+import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Token buckets shared by every instance through Redis (Bucket4j's compare-and-swap buckets on Lettuce), so a limit
+ * reached through one instance holds on all of them. A bucket allows {@code limit} calls per {@code period},
+ * refilled gradually; idle buckets expire from Redis.
+ */
+@Component
+public class RateLimiter implements DisposableBean {
+
+    /** The outcome of one attempt: allowed, or refused with the whole seconds to wait before retrying. */
+    public record Decision(boolean allowed, long retryAfterSeconds) {
+    }
+
+    private final StatefulRedisConnection<String, byte[]> connection;
+    private final ProxyManager<String> buckets;
+    private final RedisKeys keys;
+    private final MeterRegistry meters;
+
+    RateLimiter(LettuceConnectionFactory factory, RedisKeys keys, MeterRegistry meters) {
+        RedisClient client = (RedisClient) factory.getRequiredNativeClient();
+        this.connection = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+        this.buckets = Bucket4jLettuce.casBasedBuilder(connection)
+                .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(30)))
+                .build();
+        this.keys = keys;
+        this.meters = meters;
+    }
+
+    /** Takes one token from the bucket {@code kind:id}; a limit of 0 or less means unlimited. */
+    public Decision tryAcquire(String kind, String id, int limit, Duration period) {
+        if (limit <= 0) {
+            return new Decision(true, 0);
+        }
+        BucketConfiguration config = BucketConfiguration.builder()
+                .addLimit(b -> b.capacity(limit).refillGreedy(limit, period))
+                .build();
+        ConsumptionProbe probe = buckets.builder()
+                .build(keys.key("rl", kind, id), () -> config)
+                .tryConsumeAndReturnRemaining(1);
+        if (probe.isConsumed()) {
+            return new Decision(true, 0);
+        }
+        meters.counter("chorus.ratelimit.rejections", "limit", kind).increment();
+        long seconds = Math.max(1, Duration.ofNanos(probe.getNanosToWaitForRefill()).toSeconds() + 1);
+        return new Decision(false, seconds);
+    }
+
+    @Override
+    public void destroy() {
+        connection.close();
+    }
+}

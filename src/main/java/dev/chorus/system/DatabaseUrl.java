@@ -1,0 +1,65 @@
+package dev.chorus.system;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A {@code postgresql://user:pass@host:port/db?params} URL, as operators write it, turned into what JDBC wants.
+ * {@code toString()} never shows the password.
+ */
+public record DatabaseUrl(String host, int port, String database, String username, String password, String query) {
+
+    public static DatabaseUrl parse(String value) {
+        URI uri;
+        try {
+            uri = new URI(value.trim());
+        } catch (URISyntaxException e) {
+            throw invalid("it is not a URL");
+        }
+        String scheme = uri.getScheme();
+        if (!"postgresql".equals(scheme) && !"postgres".equals(scheme)) {
+            throw invalid("the scheme must be postgresql://");
+        }
+        if (uri.getHost() == null || uri.getHost().isBlank()) {
+            throw invalid("it names no host");
+        }
+        String path = uri.getRawPath() == null ? "" : uri.getRawPath().replaceFirst("^/", "");
+        if (path.isBlank() || path.contains("/")) {
+            throw invalid("it names no database (postgresql://user:pass@host:port/db)");
+        }
+        String user = null;
+        String pass = null;
+        if (uri.getRawUserInfo() != null) {
+            String[] parts = uri.getRawUserInfo().split(":", 2);
+            user = decode(parts[0]);
+            pass = parts.length > 1 ? decode(parts[1]) : null;
+        }
+        int port = uri.getPort() == -1 ? 5432 : uri.getPort();
+        return new DatabaseUrl(uri.getHost(), port, decode(path), user, pass, uri.getRawQuery());
+    }
+
+    /** The JDBC URL; with PgBouncer in transaction pooling, server-side prepared statements are turned off. */
+    public String jdbcUrl(boolean pgBouncer) {
+        StringBuilder url = new StringBuilder("jdbc:postgresql://").append(host).append(':').append(port).append('/').append(database);
+        String params = query == null ? "" : query;
+        if (pgBouncer) {
+            params = params.isEmpty() ? "prepareThreshold=0" : params + "&prepareThreshold=0";
+        }
+        return params.isEmpty() ? url.toString() : url.append('?').append(params).toString();
+    }
+
+    @Override
+    public String toString() {
+        return "postgresql://" + (username == null ? "" : username + "@") + host + ":" + port + "/" + database;
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    }
+
+    private static InvalidSettingsException invalid(String why) {
+        return new InvalidSettingsException("DATABASE_URL is malformed: " + why);
+    }
+}
