@@ -1,0 +1,44 @@
+package dev.chorus.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** A real process started with bad settings prints one clear line and exits non-zero, without starting Spring. */
+class StartupFailureProcessTest {
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "JWT_SECRET|                                         |JWT_SECRET is missing",
+            "JWT_SECRET|too-short                                |JWT_SECRET is too short",
+            "DATABASE_URL|mysql://localhost/chorus               |DATABASE_URL is malformed",
+            "REDIS_URL|localhost:6379                            |REDIS_URL is malformed"})
+    void badSettingsStopTheProcessWithOneLine(String name, String value, String expected) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
+                "dev.chorus.ChorusApplication");
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> List.of("JWT_SECRET", "DATABASE_URL", "REDIS_URL", "REDIS_SENTINELS").contains(k));
+        env.put("JWT_SECRET", "0123456789abcdef0123456789abcdef");
+        env.put(name, value == null ? "" : value);
+        env.put("PORT", "0");
+        Process process = pb.start();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(process.exitValue()).isEqualTo(2);
+        assertThat(stderr.lines()).hasSize(1);
+        assertThat(stderr).startsWith("chorus: " + expected).doesNotContain("0123456789abcdef");
+        assertThat(stdout).isEmpty();
+    }
+
+    private static String javaBinary() throws IOException {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+}

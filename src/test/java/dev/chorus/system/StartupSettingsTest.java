@@ -1,0 +1,89 @@
+package dev.chorus.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class StartupSettingsTest {
+
+    static Map<String, String> valid() {
+        Map<String, String> env = new HashMap<>();
+        env.put("JWT_SECRET", "0123456789abcdef0123456789abcdef");
+        return env;
+    }
+
+    static Map<String, String> with(String name, String value) {
+        Map<String, String> env = valid();
+        env.put(name, value);
+        return env;
+    }
+
+    @Test
+    void defaultsFollowTheSpec() {
+        Map<String, Object> p = StartupSettings.toProperties(valid());
+        assertThat(p).containsEntry("server.port", 8080)
+                .containsEntry("spring.datasource.url", "jdbc:postgresql://127.0.0.1:5432/chorus")
+                .containsEntry("spring.datasource.hikari.minimum-idle", 2)
+                .containsEntry("spring.datasource.hikari.maximum-pool-size", 10)
+                .containsEntry("spring.data.redis.url", "redis://127.0.0.1:6379")
+                .containsEntry("chorus.auth.access-token-ttl", "PT15M")
+                .containsEntry("chorus.auth.refresh-token-ttl", "P7D")
+                .containsEntry("chorus.auth.cookie-secure", true)
+                .containsEntry("chorus.rate-limit.per-user", 600)
+                .containsEntry("chorus.rate-limit.per-ip", 1200)
+                .containsEntry("chorus.rate-limit.login", 10)
+                .containsEntry("spring.lifecycle.timeout-per-shutdown-phase", "PT30S");
+    }
+
+    @Test
+    void databaseUrlBecomesJdbcWithCredentialsAndPgBouncerTurnsOffServerPreparedStatements() {
+        Map<String, String> env = with("DATABASE_URL", "postgresql://app:s%40cret@db.internal:6432/chat?sslmode=require");
+        env.put("DB_PGBOUNCER", "true");
+        Map<String, Object> p = StartupSettings.toProperties(env);
+        assertThat(p).containsEntry("spring.datasource.url", "jdbc:postgresql://db.internal:6432/chat?sslmode=require&prepareThreshold=0")
+                .containsEntry("spring.datasource.username", "app")
+                .containsEntry("spring.datasource.password", "s@cret");
+    }
+
+    @Test
+    void sentinelsOverrideTheRedisUrl() {
+        Map<String, String> env = with("REDIS_SENTINELS", "10.0.0.1:26379,10.0.0.2:26379");
+        env.put("REDIS_SENTINEL_MASTER", "mymaster");
+        Map<String, Object> p = StartupSettings.toProperties(env);
+        assertThat(p).containsEntry("spring.data.redis.sentinel.master", "mymaster").doesNotContainKey("spring.data.redis.url");
+    }
+
+    @Test
+    void aMissingSecretIsRefusedWithOneClearLine() {
+        assertThatThrownBy(() -> StartupSettings.toProperties(new HashMap<>()))
+                .isInstanceOf(InvalidSettingsException.class).hasMessageStartingWith("JWT_SECRET is missing");
+    }
+
+    @Test
+    void aShortSecretIsRefused() {
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("JWT_SECRET", "short")))
+                .hasMessageStartingWith("JWT_SECRET is too short").hasMessageNotContaining("short\"");
+    }
+
+    @Test
+    void malformedUrlsAreRefusedNamingTheVariable() {
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("DATABASE_URL", "mysql://h/db"))).hasMessageStartingWith("DATABASE_URL is malformed");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("DATABASE_URL", "postgresql://host"))).hasMessageStartingWith("DATABASE_URL is malformed");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("DATABASE_URL", "::not a url"))).hasMessageStartingWith("DATABASE_URL is malformed");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("REDIS_URL", "http://localhost:6379"))).hasMessageStartingWith("REDIS_URL is malformed");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("REDIS_URL", "redis://localhost:6379/x"))).hasMessageStartingWith("REDIS_URL is malformed");
+    }
+
+    @Test
+    void malformedNumbersDurationsAndFlagsAreRefused() {
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("PORT", "eighty"))).hasMessageStartingWith("PORT must be");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("ACCESS_TOKEN_TTL", "15m"))).hasMessageStartingWith("ACCESS_TOKEN_TTL must be");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("COOKIE_SECURE", "maybe"))).hasMessageStartingWith("COOKIE_SECURE must be");
+        Map<String, String> pools = with("DB_POOL_MIN", "20");
+        pools.put("DB_POOL_MAX", "5");
+        assertThatThrownBy(() -> StartupSettings.toProperties(pools)).hasMessageContaining("DB_POOL_MIN");
+    }
+}
