@@ -38,6 +38,22 @@ class StartupFailureProcessTest {
         assertThat(stdout).isEmpty();
     }
 
+    @org.junit.jupiter.api.Test
+    void anUnreachableDatabaseStopsTheProcessWithOneLineNamingTheCause() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
+                "dev.chorus.ChorusApplication");
+        pb.environment().put("JWT_SECRET", "0123456789abcdef0123456789abcdef");
+        pb.environment().put("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/chorus");
+        pb.environment().put("PORT", "0");
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        Process process = pb.start();
+        assertThat(process.waitFor(90, TimeUnit.SECONDS)).isTrue();
+        String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(process.exitValue()).isEqualTo(1);
+        assertThat(stderr.lines().filter(l -> l.startsWith("chorus: "))).singleElement().asString()
+                .startsWith("chorus: failed to start").contains("Connection");
+    }
+
     private static String javaBinary() throws IOException {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }

@@ -1,0 +1,98 @@
+package dev.chorus.support;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A real PgBouncer process in transaction pooling in front of the local PostgreSQL, on a free port. */
+public final class PgBouncer implements AutoCloseable {
+
+    private static final Path BINARY = Path.of("/usr/sbin/pgbouncer");
+
+    private final Process process;
+    private final Path dir;
+    private final int port;
+
+    private PgBouncer(Process process, Path dir, int port) {
+        this.process = process;
+        this.dir = dir;
+        this.port = port;
+    }
+
+    public static PgBouncer start(int poolSize) throws IOException, InterruptedException {
+        if (!Files.isExecutable(BINARY)) {
+            throw new IllegalStateException("PgBouncer is not installed at " + BINARY + ": run bin/chorus test, which installs it");
+        }
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        Path dir = Files.createTempDirectory("chorus-pgbouncer");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path ini = dir.resolve("pgbouncer.ini");
+        Files.writeString(ini, """
+                [databases]
+                * = host=127.0.0.1 port=5432 user=postgres
+                [pgbouncer]
+                listen_addr = 127.0.0.1
+                listen_port = %d
+                unix_socket_dir =
+                auth_type = any
+                pool_mode = transaction
+                default_pool_size = %d
+                max_client_conn = 500
+                ignore_startup_parameters = extra_float_digits,options
+                logfile = %s
+                """.formatted(port, poolSize, dir.resolve("pgbouncer.log")));
+        List<String> command = new ArrayList<>();
+        if ("root".equals(System.getProperty("user.name"))) {
+            command.addAll(List.of("runuser", "-u", "postgres", "--")); // PgBouncer refuses to run as root
+        }
+        command.addAll(List.of(BINARY.toString(), ini.toString()));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("stdout.log").toFile()).start();
+        PgBouncer bouncer = new PgBouncer(process, dir, port);
+        bouncer.awaitListening(Duration.ofSeconds(20));
+        return bouncer;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String databaseUrl(String database) {
+        return "postgresql://postgres@127.0.0.1:" + port + "/" + database;
+    }
+
+    private void awaitListening(Duration timeout) throws IOException, InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("PgBouncer exited: " + Files.readString(dir.resolve("stdout.log")));
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException notYet) {
+                Thread.onSpinWait();
+            }
+            process.waitFor(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        throw new IllegalStateException("PgBouncer did not listen on " + port + " within " + timeout);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.descendants().forEach(ProcessHandle::destroy);
+        process.destroy();
+        process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+}
