@@ -46,6 +46,10 @@ public class GroupService {
         return group;
     }
 
+    public boolean isMember(UUID groupId, UUID userId) {
+        return groups.isMember(groupId, userId);
+    }
+
     public UserSummary addMember(UUID groupId, UUID callerId, String email) {
         Group group = groups.find(groupId).orElseThrow(() -> ApiException.notFound("group"));
         if (!group.ownerId().equals(callerId)) {

@@ -94,6 +94,16 @@ public class MessageService {
         return messages.page(groupId, afterSeq, beforeSeq, size);
     }
 
+    /** The group's last seq handed out; 0 when it has no message. */
+    public long lastSeq(UUID groupId) {
+        return groups.lastSeq(groupId);
+    }
+
+    /** Stored messages with {@code afterSeq < seq <= toSeq}, ascending, at most {@code limit}. */
+    public List<Message> range(UUID groupId, long afterSeq, long toSeq, int limit) {
+        return messages.page(groupId, afterSeq, toSeq + 1, limit).messages();
+    }
+
     private Posted store(UUID senderId, List<UUID> targets, String content, String clientMessageId) {
         groups.lockInOrder(targets);
         if (clientMessageId != null) {

@@ -3,6 +3,7 @@ package dev.chorus.cluster.internal;
 import dev.chorus.cluster.ClusterProperties;
 import dev.chorus.cluster.ConfigFingerprint;
 import dev.chorus.cluster.InstanceRecord;
+import dev.chorus.cluster.InstanceRegistry;
 import dev.chorus.system.InstanceInfo;
 import dev.chorus.system.RedisKeys;
 import java.time.Clock;
@@ -25,7 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
  * than the instance TTL; stale entries are pruned by whoever beats next. A graceful shutdown removes its own entry.
  */
 @Component
-public class RedisInstanceRegistry {
+public class RedisInstanceRegistry implements InstanceRegistry {
 
     private static final Logger log = LoggerFactory.getLogger(RedisInstanceRegistry.class);
     private static final JsonMapper JSON = JsonMapper.builder().findAndAddModules().build();
@@ -67,7 +68,7 @@ public class RedisInstanceRegistry {
         }
     }
 
-    /** Instances whose heartbeat is recent, this one included once it has beaten. */
+    @Override
     public List<InstanceRecord> liveInstances() {
         long cutoff = clock.instant().minus(properties.instanceTtl()).toEpochMilli();
         Set<String> ids = redis.opsForZSet().rangeByScore(setKey(), cutoff, Double.POSITIVE_INFINITY);

@@ -30,4 +30,10 @@ class RegistryLifecycle implements SmartLifecycle {
     public boolean isRunning() {
         return running;
     }
+
+    /** Joins before the leader election starts and leaves only after requests and sockets are finished. */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 4096;
+    }
 }

@@ -69,6 +69,10 @@ public class GroupStore {
         return jdbc.sql("SELECT user_id FROM group_members WHERE group_id = ?").param(groupId).query(UUID.class).list();
     }
 
+    public long lastSeq(UUID groupId) {
+        return jdbc.sql("SELECT last_seq FROM groups WHERE id = ?").param(groupId).query(Long.class).optional().orElse(0L);
+    }
+
     /** Locks the groups' rows in id order (so concurrent multi-group posts cannot deadlock). */
     public void lockInOrder(List<UUID> sortedIds) {
         jdbc.sql("SELECT id FROM groups WHERE id = ANY(?) ORDER BY id FOR UPDATE")

@@ -1,0 +1,19 @@
+package dev.chorus.presence;
+
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Presence across instances. A user is online in a group while at least one of their sockets on any live
+ * instance is subscribed to it. Every change of state is published, on every instance, as {@link PresenceChanged}.
+ */
+public interface Presence {
+
+    /** One more socket of this user on this instance is subscribed to the group. */
+    void joined(UUID groupId, UUID userId);
+
+    /** One socket fewer. */
+    void left(UUID groupId, UUID userId);
+
+    List<OnlineUser> online(UUID groupId);
+}

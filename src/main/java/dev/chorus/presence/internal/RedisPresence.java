@@ -1,0 +1,150 @@
+package dev.chorus.presence.internal;
+
+import dev.chorus.cluster.ClusterBus;
+import dev.chorus.cluster.InstanceRecord;
+import dev.chorus.cluster.Leadership;
+import dev.chorus.cluster.InstanceRegistry;
+import dev.chorus.presence.OnlineUser;
+import dev.chorus.presence.Presence;
+import dev.chorus.presence.PresenceChanged;
+import dev.chorus.system.InstanceInfo;
+import dev.chorus.system.RedisKeys;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+
+/**
+ * Presence in Redis. Per group and user, {@code presence:<group>:<user>} counts sockets per instance; the set
+ * {@code presence:<group>} lists users with any socket; {@code presence-of:<instance>} remembers which
+ * group/user pairs an instance holds, so the leader can take a dead instance's sockets away. Each change runs as
+ * one Lua script that reports whether the user's overall state flipped; only flips are broadcast.
+ */
+@Component
+class RedisPresence implements Presence {
+
+    private static final Logger log = LoggerFactory.getLogger(RedisPresence.class);
+    private static final String CHANNEL = "presence";
+
+    // KEYS: user hash, group set, instance set. ARGV: instance, user, delta, pair. Returns 1 online, -1 offline, 0 same.
+    private static final RedisScript<Long> CHANGE = RedisScript.of("""
+            local n = redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[3])
+            if n <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]); redis.call('SREM', KEYS[3], ARGV[4]) else redis.call('SADD', KEYS[3], ARGV[4]) end
+            local total = redis.call('HLEN', KEYS[1])
+            if total == 0 then
+              return redis.call('SREM', KEYS[2], ARGV[2]) == 1 and -1 or 0
+            end
+            return redis.call('SADD', KEYS[2], ARGV[2]) == 1 and 1 or 0
+            """, Long.class);
+
+    private final StringRedisTemplate redis;
+    private final RedisKeys keys;
+    private final InstanceInfo instance;
+    private final ClusterBus bus;
+    private final InstanceRegistry registry;
+    private final Leadership leadership;
+
+    RedisPresence(StringRedisTemplate redis, RedisKeys keys, InstanceInfo instance, ClusterBus bus,
+            InstanceRegistry registry, Leadership leadership, ApplicationEventPublisher events) {
+        this.redis = redis;
+        this.keys = keys;
+        this.instance = instance;
+        this.bus = bus;
+        this.registry = registry;
+        this.leadership = leadership;
+        bus.listen(CHANNEL, payload -> events.publishEvent(decode(payload)));
+    }
+
+    @Override
+    public void joined(UUID groupId, UUID userId) {
+        change(instance.instanceId(), groupId, userId, 1);
+    }
+
+    @Override
+    public void left(UUID groupId, UUID userId) {
+        change(instance.instanceId(), groupId, userId, -1);
+    }
+
+    @Override
+    public List<OnlineUser> online(UUID groupId) {
+        Set<String> live = registry.liveInstances().stream().map(InstanceRecord::instanceId).collect(Collectors.toSet());
+        Set<String> users = redis.opsForSet().members(keys.key("presence", groupId.toString()));
+        List<OnlineUser> online = new ArrayList<>();
+        for (String user : users == null ? Set.<String>of() : users) {
+            Map<Object, Object> perInstance = redis.opsForHash().entries(userKey(groupId.toString(), user));
+            List<String> instances = perInstance.keySet().stream().map(Object::toString).filter(live::contains).sorted().toList();
+            if (!instances.isEmpty()) {
+                online.add(new OnlineUser(UUID.fromString(user), instances));
+            }
+        }
+        return online;
+    }
+
+    /** The leader takes away the sockets of instances that stopped beating, so their users go offline everywhere. */
+    @Scheduled(fixedRateString = "${chorus.presence.sweep-interval:PT5S}")
+    public void sweepDeadInstances() {
+        if (!leadership.isLeader()) {
+            return;
+        }
+        try {
+            Set<String> live = registry.liveInstances().stream().map(InstanceRecord::instanceId).collect(Collectors.toSet());
+            Set<String> holders = redis.opsForSet().members(keys.key("presence-holders"));
+            for (String holder : holders == null ? Set.<String>of() : holders) {
+                if (!live.contains(holder)) {
+                    clearInstance(holder);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("presence sweep failed: {}", e.toString());
+        }
+    }
+
+    private void clearInstance(String deadInstance) {
+        Set<String> pairs = redis.opsForSet().members(instanceKey(deadInstance));
+        for (String pair : pairs == null ? Set.<String>of() : pairs) {
+            String[] parts = pair.split("\\|");
+            String count = (String) redis.opsForHash().get(userKey(parts[0], parts[1]), deadInstance);
+            if (count != null) {
+                change(deadInstance, UUID.fromString(parts[0]), UUID.fromString(parts[1]), -Long.parseLong(count));
+            }
+        }
+        redis.delete(instanceKey(deadInstance));
+        redis.opsForSet().remove(keys.key("presence-holders"), deadInstance);
+        log.info("cleared presence of dead instance {}", deadInstance);
+    }
+
+    private void change(String instanceId, UUID groupId, UUID userId, long delta) {
+        String group = groupId.toString();
+        String user = userId.toString();
+        if (delta > 0) {
+            redis.opsForSet().add(keys.key("presence-holders"), instanceId);
+        }
+        Long flip = redis.execute(CHANGE, List.of(userKey(group, user), keys.key("presence", group), instanceKey(instanceId)),
+                instanceId, user, Long.toString(delta), group + "|" + user);
+        if (flip != null && flip != 0) {
+            bus.publish(CHANNEL, group + "|" + user + "|" + (flip > 0 ? "online" : "offline"));
+        }
+    }
+
+    private static PresenceChanged decode(String payload) {
+        String[] parts = payload.split("\\|");
+        return new PresenceChanged(UUID.fromString(parts[0]), UUID.fromString(parts[1]), "online".equals(parts[2]));
+    }
+
+    private String userKey(String group, String user) {
+        return keys.key("presence", group, user);
+    }
+
+    private String instanceKey(String instanceId) {
+        return keys.key("presence-of", instanceId);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.chorus.realtime.internal;
+
+import dev.chorus.ops.HealthDetailContributor;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.stereotype.Component;
+
+/** The sockets open on this instance, and the metrics about them. */
+@Component
+class Connections implements HealthDetailContributor {
+
+    private final Map<String, ClientConnection> open = new ConcurrentHashMap<>();
+    private final Counter delivered;
+    private final Timer fanOutLatency;
+    private final Clock clock;
+
+    Connections(MeterRegistry meters, Clock clock) {
+        this.clock = clock;
+        Gauge.builder("chorus.websocket.connections", open, Map::size).description("open WebSocket connections").register(meters);
+        this.delivered = Counter.builder("chorus.messages.delivered").description("message frames written to sockets").register(meters);
+        this.fanOutLatency = Timer.builder("chorus.fanout.latency")
+                .description("from a message being accepted to its frame being written to a socket")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(10))
+                .register(meters);
+    }
+
+    void add(ClientConnection connection) {
+        open.put(connection.id(), connection);
+    }
+
+    ClientConnection get(String id) {
+        return open.get(id);
+    }
+
+    ClientConnection remove(String id) {
+        return open.remove(id);
+    }
+
+    Collection<ClientConnection> all() {
+        return open.values();
+    }
+
+    /** Called by a connection's writer after each frame. */
+    void written(ClientConnection.Outbound frame, ClientConnection connection) {
+        if (frame.message() != null) {
+            delivered.increment();
+            fanOutLatency.record(Duration.between(frame.message().createdAt(), clock.instant()));
+        }
+    }
+
+    @Override
+    public void contribute(Map<String, Object> details) {
+        details.put("websocketConnections", open.size());
+    }
+}

@@ -1,0 +1,169 @@
+package dev.chorus.realtime.internal;
+
+import dev.chorus.auth.AccessTokenVerifier;
+import dev.chorus.auth.CurrentUser;
+import dev.chorus.auth.UserRateLimit;
+import dev.chorus.groups.GroupService;
+import dev.chorus.groups.Message;
+import dev.chorus.groups.MessageService;
+import dev.chorus.ops.ApiException;
+import dev.chorus.ops.RateLimiter;
+import dev.chorus.presence.Presence;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import org.springframework.web.socket.CloseStatus;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The client → server frames of SPEC §4. Every malformed, unknown or unauthorised frame is answered with an
+ * {@code error} frame and the connection stays open.
+ */
+@Component
+class FrameDispatcher {
+
+    private static final Logger log = LoggerFactory.getLogger(FrameDispatcher.class);
+    private static final int MAX_CONTENT = 4000;
+    private static final int MAX_CLIENT_ID = 100;
+
+    private final GroupFeeds feeds;
+    private final GroupService groups;
+    private final MessageService messages;
+    private final Presence presence;
+    private final AccessTokenVerifier tokens;
+    private final UserRateLimit rateLimit;
+
+    FrameDispatcher(GroupFeeds feeds, GroupService groups, MessageService messages, Presence presence,
+            AccessTokenVerifier tokens, UserRateLimit rateLimit) {
+        this.feeds = feeds;
+        this.groups = groups;
+        this.messages = messages;
+        this.presence = presence;
+        this.tokens = tokens;
+        this.rateLimit = rateLimit;
+    }
+
+    void dispatch(ClientConnection connection, String payload) {
+        JsonNode frame;
+        try {
+            frame = Frames.JSON.readTree(payload);
+        } catch (JacksonException e) {
+            connection.send(Frames.error("malformed_frame", "frames are JSON objects with a type"));
+            return;
+        }
+        if (frame == null || !frame.isObject() || !frame.path("type").isString()) {
+            connection.send(Frames.error("malformed_frame", "frames are JSON objects with a string type"));
+            return;
+        }
+        String type = frame.path("type").asString();
+        try {
+            switch (type) {
+                case "ping" -> connection.send(Frames.pong());
+                case "auth" -> auth(connection, frame);
+                case "subscribe", "unsubscribe", "send" -> {
+                    if (!connection.isAuthenticated()) {
+                        connection.send(Frames.error("unauthorized", "authenticate first"));
+                        return;
+                    }
+                    switch (type) {
+                        case "subscribe" -> subscribe(connection, frame);
+                        case "unsubscribe" -> unsubscribe(connection, frame);
+                        default -> send(connection, frame);
+                    }
+                }
+                default -> connection.send(Frames.error("unknown_type", "unknown frame type"));
+            }
+        } catch (ApiException e) {
+            connection.send(Frames.error(e.code(), e.getMessage()));
+        } catch (RuntimeException e) {
+            log.error("frame {} failed", type, e);
+            connection.send(Frames.error("internal_error", "something went wrong on our side"));
+        }
+    }
+
+    private void auth(ClientConnection connection, JsonNode frame) {
+        if (connection.isAuthenticated()) {
+            connection.send(Frames.error("already_authenticated", "this connection is already authenticated"));
+            return;
+        }
+        Optional<CurrentUser> user = tokens.verify(frame.path("token").isString() ? frame.path("token").asString() : null);
+        if (user.isEmpty()) {
+            connection.send(Frames.error("unauthorized", "the access token is invalid or expired"));
+            connection.closeAsync(CloseStatus.POLICY_VIOLATION.withReason("unauthorized"));
+            return;
+        }
+        connection.authenticate(user.get());
+    }
+
+    private void subscribe(ClientConnection connection, JsonNode frame) {
+        UUID groupId = groupId(frame);
+        Long afterSeq = null;
+        if (frame.has("afterSeq") && !frame.get("afterSeq").isNull()) {
+            JsonNode after = frame.get("afterSeq");
+            if (!after.isIntegralNumber() || !after.canConvertToLong() || after.asLong() < 0) {
+                throw ApiException.badRequest("afterSeq must be a non-negative integer");
+            }
+            afterSeq = after.asLong();
+        }
+        UUID userId = connection.user().id();
+        groups.requireMember(groupId, userId);
+        boolean first = connection.groups().add(groupId);
+        feeds.subscribe(connection, groupId, afterSeq);
+        if (first) {
+            presence.joined(groupId, userId);
+        }
+    }
+
+    private void unsubscribe(ClientConnection connection, JsonNode frame) {
+        UUID groupId = groupId(frame);
+        if (connection.groups().remove(groupId)) {
+            UUID userId = connection.user().id();
+            feeds.unsubscribe(connection, groupId, () -> presence.left(groupId, userId));
+        }
+        connection.send(Frames.unsubscribed(groupId));
+    }
+
+    private void send(ClientConnection connection, JsonNode frame) {
+        UUID groupId = groupId(frame);
+        JsonNode content = frame.path("content");
+        if (!content.isString() || content.asString().isEmpty() || content.asString().length() > MAX_CONTENT) {
+            throw ApiException.badRequest("content must be a string of 1 to " + MAX_CONTENT + " characters");
+        }
+        String clientMessageId = null;
+        if (frame.has("clientMessageId") && !frame.get("clientMessageId").isNull()) {
+            JsonNode id = frame.get("clientMessageId");
+            if (!id.isString() || id.asString().isEmpty() || id.asString().length() > MAX_CLIENT_ID) {
+                throw ApiException.badRequest("clientMessageId must be a string of 1 to " + MAX_CLIENT_ID + " characters");
+            }
+            clientMessageId = id.asString();
+        }
+        RateLimiter.Decision decision = rateLimit.acquire(connection.user().id().toString());
+        if (!decision.allowed()) {
+            connection.send(Frames.error("rate_limited", "too many messages; retry in " + decision.retryAfterSeconds() + " s"));
+            return;
+        }
+        Message stored = messages.post(connection.user().id(), List.of(groupId), content.asString(), clientMessageId)
+                .messages().getFirst();
+        connection.send(Frames.ack(clientMessageId, stored));
+    }
+
+    private static UUID groupId(JsonNode frame) {
+        JsonNode id = frame.path("groupId");
+        if (!id.isString()) {
+            throw ApiException.badRequest("groupId is required");
+        }
+        try {
+            UUID parsed = UUID.fromString(id.asString());
+            if (parsed.toString().equalsIgnoreCase(id.asString())) {
+                return parsed;
+            }
+        } catch (IllegalArgumentException e) {
+            // fall through
+        }
+        throw ApiException.notFound("group");
+    }
+}

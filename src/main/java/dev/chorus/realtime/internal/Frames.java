@@ -1,0 +1,60 @@
+package dev.chorus.realtime.internal;
+
+import dev.chorus.groups.Message;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The server → client frames of SPEC §4, as JSON text. */
+final class Frames {
+
+    static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private Frames() {
+    }
+
+    static String subscribed(UUID groupId, long lastSeq) {
+        return write(Map.of("type", "subscribed", "groupId", groupId.toString(), "lastSeq", lastSeq));
+    }
+
+    static String unsubscribed(UUID groupId) {
+        return write(Map.of("type", "unsubscribed", "groupId", groupId.toString()));
+    }
+
+    /** Wraps an already serialised message, so a message is serialised once however many sockets receive it. */
+    static String message(String messageJson) {
+        return "{\"type\":\"message\",\"message\":" + messageJson + "}";
+    }
+
+    static String message(Message message) {
+        return message(JSON.writeValueAsString(message));
+    }
+
+    static String presence(UUID groupId, UUID userId, boolean online) {
+        return write(Map.of("type", "presence", "groupId", groupId.toString(), "userId", userId.toString(),
+                "status", online ? "online" : "offline"));
+    }
+
+    static String ack(String clientMessageId, Message message) {
+        Map<String, Object> frame = new LinkedHashMap<>();
+        frame.put("type", "ack");
+        frame.put("clientMessageId", clientMessageId);
+        frame.put("messageId", message.id().toString());
+        frame.put("groupId", message.groupId().toString());
+        frame.put("seq", message.seq());
+        return write(frame);
+    }
+
+    static String error(String code, String text) {
+        return write(Map.of("type", "error", "error", code, "message", text));
+    }
+
+    static String pong() {
+        return "{\"type\":\"pong\"}";
+    }
+
+    private static String write(Map<String, Object> frame) {
+        return JSON.writeValueAsString(frame);
+    }
+}

@@ -1,0 +1,105 @@
+package dev.chorus.realtime.internal;
+
+import dev.chorus.auth.AccessTokenVerifier;
+import dev.chorus.auth.CurrentUser;
+import dev.chorus.presence.Presence;
+import dev.chorus.realtime.RealtimeProperties;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.stereotype.Component;
+import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.TextMessage;
+import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.handler.TextWebSocketHandler;
+import org.springframework.web.util.UriComponentsBuilder;
+
+/**
+ * The {@code /ws} endpoint: opens a {@link ClientConnection} per socket, authenticates it from
+ * {@code ?access_token=} or an {@code auth} frame within the auth timeout, hands every frame to
+ * {@link FrameDispatcher}, and cleans subscriptions and presence up when the socket closes.
+ */
+@Component
+class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
+
+    private final Connections connections;
+    private final FrameDispatcher dispatcher;
+    private final GroupFeeds feeds;
+    private final Presence presence;
+    private final AccessTokenVerifier tokens;
+    private final RealtimeProperties properties;
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().factory());
+
+    RealtimeHandler(Connections connections, FrameDispatcher dispatcher, GroupFeeds feeds, Presence presence,
+            AccessTokenVerifier tokens, RealtimeProperties properties) {
+        this.connections = connections;
+        this.dispatcher = dispatcher;
+        this.feeds = feeds;
+        this.presence = presence;
+        this.tokens = tokens;
+        this.properties = properties;
+    }
+
+    @Override
+    public void afterConnectionEstablished(WebSocketSession session) {
+        ClientConnection connection = new ClientConnection(session, properties.sendBufferFrames(), connections::written);
+        connections.add(connection);
+        String token = session.getUri() == null ? null
+                : UriComponentsBuilder.fromUri(session.getUri()).build().getQueryParams().getFirst("access_token");
+        if (token != null) {
+            Optional<CurrentUser> user = tokens.verify(token);
+            if (user.isEmpty()) {
+                refuse(connection, "the access token is invalid or expired");
+                return;
+            }
+            connection.authenticate(user.get());
+            return;
+        }
+        timers.schedule(() -> {
+            if (!connection.isAuthenticated() && connection.isOpen()) {
+                refuse(connection, "authenticate within " + properties.authTimeout().toSeconds() + " s");
+            }
+        }, properties.authTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    protected void handleTextMessage(WebSocketSession session, TextMessage message) {
+        ClientConnection connection = connections.get(session.getId());
+        if (connection != null) {
+            dispatcher.dispatch(connection, message.getPayload());
+        }
+    }
+
+    @Override
+    public void afterConnectionClosed(WebSocketSession session, CloseStatus status) {
+        ClientConnection connection = connections.remove(session.getId());
+        if (connection == null) {
+            return;
+        }
+        connection.closeNow(status);
+        for (var groupId : connection.groups()) {
+            feeds.unsubscribe(connection, groupId, () -> presence.left(groupId, connection.user().id()));
+        }
+        connection.groups().clear();
+    }
+
+    @Override
+    public void handleTransportError(WebSocketSession session, Throwable exception) {
+        ClientConnection connection = connections.get(session.getId());
+        if (connection != null) {
+            connection.closeAsync(CloseStatus.SERVER_ERROR);
+        }
+    }
+
+    private static void refuse(ClientConnection connection, String why) {
+        connection.send(Frames.error("unauthorized", why));
+        connection.closeAsync(CloseStatus.POLICY_VIOLATION.withReason("unauthorized"));
+    }
+
+    @Override
+    public void destroy() {
+        timers.shutdownNow();
+    }
+}

@@ -1,0 +1,29 @@
+package dev.chorus.realtime.internal;
+
+import dev.chorus.cluster.ClusterBus;
+import dev.chorus.groups.Message;
+import dev.chorus.groups.MessageStored;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+/**
+ * The direct pipeline's fan-out: every stored message is published once on the cluster bus, and every instance
+ * (this one included) routes what it hears to the feed of that group.
+ */
+@Component
+class RedisFanOut {
+
+    private static final String CHANNEL = "messages";
+
+    private final ClusterBus bus;
+
+    RedisFanOut(ClusterBus bus, GroupFeeds feeds) {
+        this.bus = bus;
+        bus.listen(CHANNEL, json -> feeds.published(Frames.JSON.readValue(json, Message.class), Frames.message(json)));
+    }
+
+    @EventListener
+    void on(MessageStored stored) {
+        bus.publish(CHANNEL, Frames.JSON.writeValueAsString(stored.message()));
+    }
+}
