@@ -57,17 +57,17 @@ public class MessageService {
      */
     public Posted post(UUID senderId, List<UUID> targetIds, String content, String clientMessageId) {
         List<UUID> targets = targetIds.stream().distinct().sorted().toList();
-        if (clientMessageId != null) {
-            List<Message> earlier = messages.findByClientMessageId(senderId, clientMessageId);
-            if (!earlier.isEmpty()) {
-                return new Posted(earlier, false);
-            }
-        }
         if (groups.findAll(targets).size() != targets.size()) {
             throw ApiException.notFound("group");
         }
         if (groups.memberOfCount(targets, senderId) != targets.size()) {
             throw ApiException.forbidden("you are not a member of every target group");
+        }
+        if (clientMessageId != null) {
+            List<Message> earlier = messages.findByClientMessageId(senderId, clientMessageId);
+            if (!earlier.isEmpty()) {
+                return new Posted(earlier, false);
+            }
         }
         Posted posted;
         try {

@@ -1,5 +1,6 @@
 package dev.chorus.groups.web;
 
+import dev.chorus.ops.CleanText;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
@@ -13,15 +14,15 @@ final class GroupRequests {
     private GroupRequests() {
     }
 
-    record CreateGroup(@NotBlank @Size(max = 100) String name) {
+    record CreateGroup(@NotBlank @Size(max = 100) @CleanText(name = true) String name) {
     }
 
-    record AddMember(@NotBlank @Size(max = 254) String email) {
+    record AddMember(@NotBlank @Size(max = 254) @CleanText(name = true) String email) {
     }
 
-    record PostMessage(@NotNull @Size(min = 1, max = 4000) String content,
+    record PostMessage(@NotNull @Size(min = 1, max = 4000) @CleanText String content,
             @NotNull @Pattern(regexp = "group", message = "must be \"group\"") String targetType,
             @NotEmpty @Size(max = 50) List<@NotNull @Size(max = 64) String> targetIds,
-            @Size(min = 1, max = 100) String clientMessageId) {
+            @Size(min = 1, max = 100) @CleanText String clientMessageId) {
     }
 }

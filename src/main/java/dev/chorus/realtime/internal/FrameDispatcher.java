@@ -7,6 +7,7 @@ import dev.chorus.groups.GroupService;
 import dev.chorus.groups.Message;
 import dev.chorus.groups.MessageService;
 import dev.chorus.ops.ApiException;
+import dev.chorus.ops.CleanText;
 import dev.chorus.ops.RateLimiter;
 import dev.chorus.presence.Presence;
 import java.util.List;
@@ -133,10 +134,15 @@ class FrameDispatcher {
         if (!content.isString() || content.asString().isEmpty() || content.asString().length() > MAX_CONTENT) {
             throw ApiException.badRequest("content must be a string of 1 to " + MAX_CONTENT + " characters");
         }
+        String problem = CleanText.Validator.problem(content.asString(), false);
+        if (problem != null) {
+            throw ApiException.badRequest("content " + problem);
+        }
         String clientMessageId = null;
         if (frame.has("clientMessageId") && !frame.get("clientMessageId").isNull()) {
             JsonNode id = frame.get("clientMessageId");
-            if (!id.isString() || id.asString().isEmpty() || id.asString().length() > MAX_CLIENT_ID) {
+            if (!id.isString() || id.asString().isEmpty() || id.asString().length() > MAX_CLIENT_ID
+                    || CleanText.Validator.problem(id.asString(), false) != null) {
                 throw ApiException.badRequest("clientMessageId must be a string of 1 to " + MAX_CLIENT_ID + " characters");
             }
             clientMessageId = id.asString();
