@@ -32,6 +32,7 @@ public final class TestCluster implements AutoCloseable {
     private final String prefix;
     private final Map<String, String> common = new HashMap<>();
     private final List<Instance> instances = new ArrayList<>();
+    private final List<ChorusProcess> processes = new ArrayList<>();
 
     public TestCluster() {
         String id = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
@@ -58,10 +59,23 @@ public final class TestCluster implements AutoCloseable {
         return start(instanceId, Map.of());
     }
 
-    public Instance start(String instanceId, Map<String, String> overrides, String... args) {
+    /** The environment an instance of this cluster gets, with the given overrides. */
+    public Map<String, String> env(String instanceId, Map<String, String> overrides) {
         Map<String, String> env = new HashMap<>(common);
         env.put("INSTANCE_ID", instanceId);
         env.putAll(overrides);
+        return env;
+    }
+
+    /** Starts an instance as a separate JVM process (for SIGKILL and SIGTERM claims); stopped on close. */
+    public ChorusProcess startProcess(String instanceId, String... springArgs) {
+        ChorusProcess process = ChorusProcess.start(instanceId, env(instanceId, Map.of()), springArgs);
+        processes.add(process);
+        return process;
+    }
+
+    public Instance start(String instanceId, Map<String, String> overrides, String... args) {
+        Map<String, String> env = env(instanceId, overrides);
         List<String> all = new ArrayList<>(List.of("--chorus.shutdown.drain-delay=PT0S",
                 "--chorus.cluster.heartbeat-interval=PT0.5S"));
         all.addAll(List.of(args));
@@ -106,6 +120,7 @@ public final class TestCluster implements AutoCloseable {
     @Override
     public void close() {
         instances.forEach(Instance::stop);
+        processes.forEach(ChorusProcess::close);
         execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
         RedisClient client = RedisClient.create(REDIS);
         try (StatefulRedisConnection<String, String> c = client.connect()) {

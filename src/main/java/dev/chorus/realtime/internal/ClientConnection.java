@@ -10,8 +10,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
 import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.adapter.NativeWebSocketSession;
 import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketSession;
 
@@ -19,11 +19,13 @@ import org.springframework.web.socket.WebSocketSession;
  * One client socket and its bounded send buffer.
  *
  * <p>Frames are queued without blocking and written by the connection's own virtual thread, the only thread that
- * writes to the socket. When the buffer is full the client is not keeping up: the socket is closed with 1008 and
- * whoever was delivering moves on, so one slow client delays nobody. (Spring's ConcurrentWebSocketSessionDecorator
- * bounds the buffer too, but writes on the delivering thread, which a slow socket would then block.)
+ * writes to the socket. When the buffer is full the client is not keeping up: the buffer is dropped and the socket
+ * closed with 1008, and whoever was delivering moves on, so one slow client delays nobody. (Spring's
+ * ConcurrentWebSocketSessionDecorator bounds the buffer too, but writes on the delivering thread, which a slow
+ * socket would then block.) A single write stuck longer than the write timeout aborts the connection.
  *
- * <p>Life cycle: open (unauthenticated) → authenticated → closed; closing is idempotent.
+ * <p>Life cycle: open → authenticated → closing (a close was requested: no new frames are taken, those already
+ * queued are written, then the close frame) → closed.
  */
 final class ClientConnection {
 
@@ -31,18 +33,26 @@ final class ClientConnection {
     record Outbound(String json, Message message) {
     }
 
+    private static final Outbound WAKE_UP = new Outbound("", null);
+    private static final String TOMCAT_WRITE_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
+
     private final WebSocketSession session;
     private final BlockingQueue<Outbound> buffer;
     private final Set<UUID> groups = ConcurrentHashMap.newKeySet();
-    private final BiConsumer<Outbound, ClientConnection> written;
+    private final Connections connections;
+    private final Thread writer;
     private volatile CurrentUser user;
-    private volatile boolean closed;
+    private volatile CloseStatus closing;
 
-    ClientConnection(WebSocketSession session, int bufferFrames, BiConsumer<Outbound, ClientConnection> written) {
+    ClientConnection(WebSocketSession session, int bufferFrames, Duration writeTimeout, Connections connections) {
         this.session = session;
-        this.buffer = new ArrayBlockingQueue<>(bufferFrames);
-        this.written = written;
-        Thread.ofVirtual().name("ws-send-" + session.getId()).start(this::writeLoop);
+        this.buffer = new ArrayBlockingQueue<>(bufferFrames + 1);
+        this.connections = connections;
+        if (session instanceof NativeWebSocketSession nativeSession
+                && nativeSession.getNativeSession() instanceof jakarta.websocket.Session jakartaSession) {
+            jakartaSession.getUserProperties().put(TOMCAT_WRITE_TIMEOUT, writeTimeout.toMillis());
+        }
+        this.writer = Thread.ofVirtual().name("ws-send-" + session.getId()).start(this::writeLoop);
     }
 
     String id() {
@@ -65,47 +75,48 @@ final class ClientConnection {
         return groups;
     }
 
+    boolean isOpen() {
+        return closing == null && session.isOpen();
+    }
+
     /** Queues a frame without blocking; a full buffer closes the socket with 1008. */
     void send(String json) {
         send(new Outbound(json, null));
     }
 
     void send(Outbound frame) {
-        if (closed) {
+        if (closing != null) {
             return;
         }
-        if (!buffer.offer(frame)) {
-            closeAsync(CloseStatus.POLICY_VIOLATION.withReason("too slow: send buffer full"));
+        if (buffer.remainingCapacity() <= 1 || !buffer.offer(frame)) {
+            tooSlow();
         }
     }
 
-    /** Queues a frame, waiting up to {@code wait} for room (history replay); false if it could not. */
+    /** Queues a frame, waiting up to {@code wait} for room (history replay); false if the socket is closing. */
     boolean sendPatiently(Outbound frame, Duration wait) throws InterruptedException {
-        if (closed) {
+        if (closing != null) {
             return false;
         }
-        if (!buffer.offer(frame, wait.toMillis(), TimeUnit.MILLISECONDS)) {
-            closeAsync(CloseStatus.POLICY_VIOLATION.withReason("too slow: send buffer full"));
+        if (!buffer.offer(frame, wait.toNanos(), TimeUnit.NANOSECONDS)) {
+            tooSlow();
             return false;
         }
         return true;
     }
 
-    boolean isOpen() {
-        return !closed && session.isOpen();
-    }
-
-    /** Closes on another thread: closing sends a close frame, which must not block the caller on a stuck socket. */
-    void closeAsync(CloseStatus status) {
-        if (closed) {
-            return;
+    /** Writes what is already queued, then closes with this status. */
+    void close(CloseStatus status) {
+        if (closing == null) {
+            closing = status;
+            buffer.offer(WAKE_UP);
         }
-        closed = true;
-        Thread.ofVirtual().start(() -> closeNow(status));
     }
 
+    /** Closes at once, from whatever thread; used once the socket is already gone or must go now. */
     void closeNow(CloseStatus status) {
-        closed = true;
+        closing = status;
+        writer.interrupt();
         try {
             session.close(status);
         } catch (IOException | RuntimeException e) {
@@ -113,23 +124,30 @@ final class ClientConnection {
         }
     }
 
+    private void tooSlow() {
+        if (closing == null) {
+            connections.slowConsumerDropped();
+        }
+        buffer.clear();
+        close(CloseStatus.POLICY_VIOLATION.withReason("too slow: send buffer full"));
+    }
+
     private void writeLoop() {
         try {
-            while (!closed || !buffer.isEmpty()) {
+            while (session.isOpen()) {
                 Outbound frame = buffer.poll(1, TimeUnit.SECONDS);
-                if (frame == null) {
-                    continue;
-                }
-                if (!session.isOpen()) {
+                if (frame != null && frame != WAKE_UP) {
+                    session.sendMessage(new TextMessage(frame.json()));
+                    connections.written(frame);
+                } else if (closing != null && buffer.isEmpty()) {
+                    session.close(closing);
                     return;
                 }
-                session.sendMessage(new TextMessage(frame.json()));
-                written.accept(frame, this);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException | RuntimeException e) {
-            closeAsync(CloseStatus.SERVER_ERROR);
+            closeNow(CloseStatus.SESSION_NOT_RELIABLE);
         }
     }
 }

@@ -18,6 +18,7 @@ class Connections implements HealthDetailContributor {
 
     private final Map<String, ClientConnection> open = new ConcurrentHashMap<>();
     private final Counter delivered;
+    private final Counter slowDropped;
     private final Timer fanOutLatency;
     private final Clock clock;
 
@@ -25,6 +26,8 @@ class Connections implements HealthDetailContributor {
         this.clock = clock;
         Gauge.builder("chorus.websocket.connections", open, Map::size).description("open WebSocket connections").register(meters);
         this.delivered = Counter.builder("chorus.messages.delivered").description("message frames written to sockets").register(meters);
+        this.slowDropped = Counter.builder("chorus.websocket.slow.consumers")
+                .description("sockets closed with 1008 because their send buffer filled").register(meters);
         this.fanOutLatency = Timer.builder("chorus.fanout.latency")
                 .description("from a message being accepted to its frame being written to a socket")
                 .publishPercentileHistogram()
@@ -50,11 +53,15 @@ class Connections implements HealthDetailContributor {
     }
 
     /** Called by a connection's writer after each frame. */
-    void written(ClientConnection.Outbound frame, ClientConnection connection) {
+    void written(ClientConnection.Outbound frame) {
         if (frame.message() != null) {
             delivered.increment();
             fanOutLatency.record(Duration.between(frame.message().createdAt(), clock.instant()));
         }
+    }
+
+    void slowConsumerDropped() {
+        slowDropped.increment();
     }
 
     @Override

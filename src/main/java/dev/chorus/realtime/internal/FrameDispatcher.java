@@ -94,7 +94,7 @@ class FrameDispatcher {
         Optional<CurrentUser> user = tokens.verify(frame.path("token").isString() ? frame.path("token").asString() : null);
         if (user.isEmpty()) {
             connection.send(Frames.error("unauthorized", "the access token is invalid or expired"));
-            connection.closeAsync(CloseStatus.POLICY_VIOLATION.withReason("unauthorized"));
+            connection.close(CloseStatus.POLICY_VIOLATION.withReason("unauthorized"));
             return;
         }
         connection.authenticate(user.get());

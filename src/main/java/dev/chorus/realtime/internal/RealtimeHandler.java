@@ -44,7 +44,8 @@ class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
 
     @Override
     public void afterConnectionEstablished(WebSocketSession session) {
-        ClientConnection connection = new ClientConnection(session, properties.sendBufferFrames(), connections::written);
+        ClientConnection connection = new ClientConnection(session, properties.sendBufferFrames(), properties.writeTimeout(),
+                connections);
         connections.add(connection);
         String token = session.getUri() == null ? null
                 : UriComponentsBuilder.fromUri(session.getUri()).build().getQueryParams().getFirst("access_token");
@@ -89,13 +90,13 @@ class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
     public void handleTransportError(WebSocketSession session, Throwable exception) {
         ClientConnection connection = connections.get(session.getId());
         if (connection != null) {
-            connection.closeAsync(CloseStatus.SERVER_ERROR);
+            connection.close(CloseStatus.SERVER_ERROR);
         }
     }
 
     private static void refuse(ClientConnection connection, String why) {
         connection.send(Frames.error("unauthorized", why));
-        connection.closeAsync(CloseStatus.POLICY_VIOLATION.withReason("unauthorized"));
+        connection.close(CloseStatus.POLICY_VIOLATION.withReason("unauthorized"));
     }
 
     @Override

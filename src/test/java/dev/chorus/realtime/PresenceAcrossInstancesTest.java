@@ -1,0 +1,110 @@
+package dev.chorus.realtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.support.Api;
+import dev.chorus.support.Api.Session;
+import dev.chorus.support.ChorusProcess;
+import dev.chorus.support.TestCluster;
+import dev.chorus.support.WsClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** Presence is cluster-wide: connect, disconnect, and the death of an instance (real SIGKILL of a process). */
+class PresenceAcrossInstancesTest {
+
+    TestCluster cluster;
+    ChorusProcess one;
+    ChorusProcess two;
+    Session alice;
+    Session bob;
+    String group;
+
+    @BeforeEach
+    void twoProcessesAndAGroup() {
+        cluster = new TestCluster();
+        one = cluster.startProcess("pres-1");
+        two = cluster.startProcess("pres-2");
+        alice = one.api().newUser("alice");
+        bob = two.api().newUser("bob");
+        group = one.api().createGroup(alice.accessToken(), "presence");
+        one.api().post("/api/groups/" + group + "/members", alice.accessToken(), Map.of("email", bob.email()));
+    }
+
+    @AfterEach
+    void stop() {
+        cluster.close();
+    }
+
+    @Test
+    void subscribingAndDisconnectingShowOnEveryInstance() {
+        try (WsClient bobWs = subscribe(two.api(), bob)) {
+            WsClient aliceWs = subscribe(one.api(), alice);
+            JsonNode online = bobWs.await(f -> isPresence(f, alice.userId(), "online"), Duration.ofSeconds(10));
+            assertThat(online.path("groupId").asString()).isEqualTo(group);
+            JsonNode listed = onlineEntry(two.api(), alice.userId());
+            assertThat(listed.path("displayName").asString()).isEqualTo("alice");
+            assertThat(listed.path("instances").toString()).contains("pres-1");
+
+            aliceWs.close();
+            bobWs.await(f -> isPresence(f, alice.userId(), "offline"), Duration.ofSeconds(10));
+            assertThat(awaitOffline(one.api(), alice.userId(), Duration.ofSeconds(5))).isTrue();
+        }
+    }
+
+    @Test
+    void usersOfAKilledInstanceGoOfflineEverywhereWithinThirtySeconds() {
+        try (WsClient bobWs = subscribe(two.api(), bob)) {
+            subscribe(one.api(), alice);
+            bobWs.await(f -> isPresence(f, alice.userId(), "online"), Duration.ofSeconds(10));
+            Instant killedAt = Instant.now();
+            one.kill();
+            bobWs.await(f -> isPresence(f, alice.userId(), "offline"), Duration.ofSeconds(30));
+            assertThat(Duration.between(killedAt, Instant.now())).isLessThan(Duration.ofSeconds(30));
+            assertThat(awaitOffline(two.api(), alice.userId(), Duration.ofSeconds(1))).isTrue();
+            assertThat(onlineUserIds(two.api())).contains(bob.userId());
+        }
+    }
+
+    WsClient subscribe(Api api, Session who) {
+        WsClient ws = WsClient.connect(api, who.accessToken());
+        ws.send(Map.of("type", "subscribe", "groupId", group));
+        ws.awaitType("subscribed");
+        return ws;
+    }
+
+    static boolean isPresence(JsonNode frame, String userId, String status) {
+        return "presence".equals(frame.path("type").asString()) && userId.equals(frame.path("userId").asString())
+                && status.equals(frame.path("status").asString());
+    }
+
+    JsonNode onlineEntry(Api api, String userId) {
+        for (JsonNode entry : api.get("/api/groups/" + group + "/presence", bob.accessToken()).json().path("online")) {
+            if (userId.equals(entry.path("userId").asString())) {
+                return entry;
+            }
+        }
+        throw new AssertionError(userId + " is not online");
+    }
+
+    List<String> onlineUserIds(Api api) {
+        JsonNode online = api.get("/api/groups/" + group + "/presence", bob.accessToken()).json().path("online");
+        return online.valueStream().map(e -> e.path("userId").asString()).toList();
+    }
+
+    boolean awaitOffline(Api api, String userId, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        do {
+            if (!onlineUserIds(api).contains(userId)) {
+                return true;
+            }
+        } while (Instant.now().isBefore(deadline));
+        return false;
+    }
+}
