@@ -13,14 +13,15 @@ import java.util.UUID;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Posting (the direct pipeline) and reading history.
  *
- * <p>What "gap-free and at most once" rests on: a post locks its target groups' rows in id order, checks under
- * those locks whether this sender already used the clientMessageId, then takes each group's next seq by
- * incrementing the locked row. Concurrent posts to a group from any instance queue on that row lock; a failed
+ * <p>What "gap-free and at most once" rests on: a post takes each target group's next seq by incrementing the
+ * group's row, in id order, which locks the rows; under those locks it checks whether this sender already used the
+ * clientMessageId (and rolls back if so). Concurrent posts to a group from any instance queue on that row lock; a failed
  * post rolls its increments back; the unique index on (sender, clientMessageId, group) is the last line of defence.
  */
 @Service
@@ -57,21 +58,16 @@ public class MessageService {
      */
     public Posted post(UUID senderId, List<UUID> targetIds, String content, String clientMessageId) {
         List<UUID> targets = targetIds.stream().distinct().sorted().toList();
-        if (groups.findAll(targets).size() != targets.size()) {
+        GroupStore.Access access = groups.access(targets, senderId);
+        if (access.existing() != targets.size()) {
             throw ApiException.notFound("group");
         }
-        if (groups.memberOfCount(targets, senderId) != targets.size()) {
+        if (access.member() != targets.size()) {
             throw ApiException.forbidden("you are not a member of every target group");
-        }
-        if (clientMessageId != null) {
-            List<Message> earlier = messages.findByClientMessageId(senderId, clientMessageId);
-            if (!earlier.isEmpty()) {
-                return new Posted(earlier, false);
-            }
         }
         Posted posted;
         try {
-            posted = tx.execute(status -> store(senderId, targets, content, clientMessageId));
+            posted = tx.execute(status -> store(status, senderId, targets, content, clientMessageId));
         } catch (DuplicateKeyException raced) {
             posted = new Posted(messages.findByClientMessageId(senderId, clientMessageId), false);
         }
@@ -104,19 +100,23 @@ public class MessageService {
         return messages.page(groupId, afterSeq, toSeq + 1, limit).messages();
     }
 
-    private Posted store(UUID senderId, List<UUID> targets, String content, String clientMessageId) {
-        groups.lockInOrder(targets);
+    /**
+     * In one transaction: take each group's next seq in id order (locking the rows), then, under those locks, look
+     * for an earlier post with this client id; if there is one, roll the seqs back and answer it.
+     */
+    private Posted store(TransactionStatus status, UUID senderId, List<UUID> targets, String content, String clientMessageId) {
+        List<Long> seqs = targets.stream().map(groups::nextSeq).toList();
         if (clientMessageId != null) {
             List<Message> earlier = messages.findByClientMessageId(senderId, clientMessageId);
             if (!earlier.isEmpty()) {
+                status.setRollbackOnly();
                 return new Posted(earlier, false);
             }
         }
         Instant now = clock.instant();
         List<Message> created = new ArrayList<>(targets.size());
-        for (UUID groupId : targets) {
-            Message message = new Message(UUID.randomUUID(), groupId, groups.nextSeq(groupId), senderId, content,
-                    clientMessageId, now);
+        for (int i = 0; i < targets.size(); i++) {
+            Message message = new Message(UUID.randomUUID(), targets.get(i), seqs.get(i), senderId, content, clientMessageId, now);
             messages.insert(message);
             created.add(message);
         }

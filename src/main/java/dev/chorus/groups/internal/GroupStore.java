@@ -59,10 +59,18 @@ public class GroupStore {
                 .params(groupId, userId).query(Boolean.class).single();
     }
 
-    /** How many of the given groups the user belongs to. */
-    public int memberOfCount(Collection<UUID> groupIds, UUID userId) {
-        return jdbc.sql("SELECT count(*) FROM group_members WHERE group_id = ANY(?) AND user_id = ?")
-                .params(groupIds.toArray(UUID[]::new), userId).query(Integer.class).single();
+    /** Of the given groups, how many exist and how many of those the user belongs to; one round trip. */
+    public Access access(Collection<UUID> groupIds, UUID userId) {
+        return jdbc.sql("""
+                SELECT count(*) AS existing, count(m.user_id) AS member
+                FROM groups g LEFT JOIN group_members m ON m.group_id = g.id AND m.user_id = ?
+                WHERE g.id = ANY(?)""")
+                .params(userId, groupIds.toArray(UUID[]::new))
+                .query((rs, row) -> new Access(rs.getInt("existing"), rs.getInt("member"))).single();
+    }
+
+    /** How many target groups exist, and how many of them the user is a member of. */
+    public record Access(int existing, int member) {
     }
 
     public List<UUID> memberIds(UUID groupId) {
@@ -73,13 +81,10 @@ public class GroupStore {
         return jdbc.sql("SELECT last_seq FROM groups WHERE id = ?").param(groupId).query(Long.class).optional().orElse(0L);
     }
 
-    /** Locks the groups' rows in id order (so concurrent multi-group posts cannot deadlock). */
-    public void lockInOrder(List<UUID> sortedIds) {
-        jdbc.sql("SELECT id FROM groups WHERE id = ANY(?) ORDER BY id FOR UPDATE")
-                .param(sortedIds.toArray(UUID[]::new)).query(UUID.class).list();
-    }
-
-    /** Hands out the group's next seq; the row stays locked until the transaction ends. */
+    /**
+     * Hands out the group's next seq; the row stays locked until the transaction ends. Callers take several groups
+     * in id order, so concurrent multi-group posts cannot deadlock.
+     */
     public long nextSeq(UUID groupId) {
         return jdbc.sql("UPDATE groups SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq")
                 .param(groupId).query(Long.class).single();
