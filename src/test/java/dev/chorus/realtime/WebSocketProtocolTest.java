@@ -37,7 +37,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -278,8 +277,6 @@ class WebSocketProtocolTest {
             }
         }
 
-        @Disabled("BUG: a binary frame closes the socket with 1003 instead of getting an error frame "
-                + "(RealtimeHandler extends TextWebSocketHandler, whose handleBinaryMessage closes with NOT_ACCEPTABLE)")
         @Test
         void aBinaryFrameGetsAnErrorAndTheSocketStaysOpen() {
             try (RawSocket raw = RawSocket.connect(api, member.accessToken())) {
@@ -342,8 +339,6 @@ class WebSocketProtocolTest {
             assertRefusedWithoutWriting(member, bad);
         }
 
-        @Disabled("BUG: unsubscribe with a well-formed but unknown groupId answers unsubscribed, while a malformed one "
-                + "is not_found (FrameDispatcher.unsubscribe never looks the group up)")
         @Test
         void anUnsubscribeFromAnUnknownGroupIsNotFound() {
             assertRefusedWithoutWriting(member, new Bad("an unknown group",
@@ -530,8 +525,6 @@ class WebSocketProtocolTest {
             assertInstanceStillServes();
         }
 
-        @Disabled("BUG: the frame limit counts UTF-16 chars, not bytes, so up to about 128 KiB of two-byte characters is "
-                + "read (WebSocketConfiguration passes maxFrameBytes to setMaxTextMessageBufferSize, a char buffer)")
         @Test
         void aFrameOverLimitInBytesButNotInCharactersIsClosedWith1009() {
             try (RawSocket raw = RawSocket.connect(api, member.accessToken())) {

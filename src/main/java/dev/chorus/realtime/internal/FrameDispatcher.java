@@ -121,9 +121,11 @@ class FrameDispatcher {
 
     private void unsubscribe(ClientConnection connection, JsonNode frame) {
         UUID groupId = groupId(frame);
+        UUID userId = connection.user().id();
         if (connection.groups().remove(groupId)) {
-            UUID userId = connection.user().id();
             feeds.unsubscribe(connection, groupId, () -> presence.left(groupId, userId));
+        } else {
+            groups.requireMember(groupId, userId);
         }
         connection.send(Frames.unsubscribed(groupId));
     }

@@ -10,6 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
+import org.springframework.web.socket.BinaryMessage;
 import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketSession;
@@ -65,12 +66,47 @@ class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
         }, properties.authTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * The container bounds a text frame in characters; the limit is in bytes, so a frame of multi-byte characters is
+     * measured again here and refused with 1009 like any other oversized frame.
+     */
     @Override
     protected void handleTextMessage(WebSocketSession session, TextMessage message) {
         ClientConnection connection = connections.get(session.getId());
-        if (connection != null) {
-            dispatcher.dispatch(connection, message.getPayload());
+        if (connection == null) {
+            return;
         }
+        if (utf8Length(message.getPayload()) > properties.maxFrameBytes()) {
+            connection.closeNow(CloseStatus.TOO_BIG_TO_PROCESS.withReason("frame over " + properties.maxFrameBytes() + " bytes"));
+            return;
+        }
+        dispatcher.dispatch(connection, message.getPayload());
+    }
+
+    @Override
+    protected void handleBinaryMessage(WebSocketSession session, BinaryMessage message) {
+        ClientConnection connection = connections.get(session.getId());
+        if (connection != null) {
+            connection.send(Frames.error("unsupported_frame", "frames are JSON text; binary frames are not understood"));
+        }
+    }
+
+    private static long utf8Length(String text) {
+        long bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes++;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
     }
 
     @Override

@@ -31,7 +31,7 @@ class WebSocketConfiguration implements WebSocketConfigurer {
     ServletServerContainerFactoryBean webSocketContainer(RealtimeProperties properties) {
         ServletServerContainerFactoryBean container = new ServletServerContainerFactoryBean();
         container.setMaxTextMessageBufferSize(properties.maxFrameBytes());
-        container.setMaxBinaryMessageBufferSize(1024);
+        container.setMaxBinaryMessageBufferSize(properties.maxFrameBytes());
         container.setMaxSessionIdleTimeout(0L);
         return container;
     }
