@@ -9,9 +9,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.UUID;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.dao.DuplicateKeyException;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -20,9 +21,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Posting (the direct pipeline) and reading history.
  *
  * <p>What "gap-free and at most once" rests on: a post takes each target group's next seq by incrementing the
- * group's row, in id order, which locks the rows; under those locks it checks whether this sender already used the
- * clientMessageId (and rolls back if so). Concurrent posts to a group from any instance queue on that row lock; a failed
- * post rolls its increments back; the unique index on (sender, clientMessageId, group) is the last line of defence.
+ * group's row (which locks it until commit) and inserts the message in the same statement, unless the unique index
+ * on (sender, clientMessageId, group) already holds a message; then the transaction rolls back, seq increments
+ * included. Concurrent posts to a group from any instance queue on that row lock, so seqs are handed out in commit
+ * order with no gap, and a seq N+1 is only ever visible after N is committed.
  */
 @Service
 public class MessageService {
@@ -54,27 +56,18 @@ public class MessageService {
 
     /**
      * Posts one message to every target group, all or nothing: every group must exist (else 404) and the sender
-     * must belong to all of them (else 403), before anything is written.
+     * must belong to all of them (else 403), or nothing is written. A repeated clientMessageId answers the messages
+     * of the first post.
      */
     public Posted post(UUID senderId, List<UUID> targetIds, String content, String clientMessageId) {
         List<UUID> targets = targetIds.stream().distinct().sorted().toList();
-        GroupStore.Access access = groups.access(targets, senderId);
-        if (access.existing() != targets.size()) {
-            throw ApiException.notFound("group");
-        }
-        if (access.member() != targets.size()) {
-            throw ApiException.forbidden("you are not a member of every target group");
-        }
-        Posted posted;
-        try {
-            posted = tx.execute(status -> store(status, senderId, targets, content, clientMessageId));
-        } catch (DuplicateKeyException raced) {
-            posted = new Posted(messages.findByClientMessageId(senderId, clientMessageId), false);
+        Posted posted = tx.execute(status -> append(status, senderId, targets, content, clientMessageId));
+        if (posted == null) {
+            posted = explainRefusal(senderId, targets, clientMessageId);
         }
         if (posted.created()) {
             accepted.increment(posted.messages().size());
             persisted.increment(posted.messages().size());
-            posted.messages().forEach(m -> events.publishEvent(new MessageStored(m)));
         }
         return posted;
     }
@@ -101,25 +94,39 @@ public class MessageService {
     }
 
     /**
-     * In one transaction: take each group's next seq in id order (locking the rows), then, under those locks, look
-     * for an earlier post with this client id; if there is one, roll the seqs back and answer it.
+     * In one transaction, for each group in id order (so concurrent multi-group posts lock rows in the same order
+     * and cannot deadlock): take the next seq and insert. Null, with the transaction marked for rollback, when any
+     * group refused; {@link MessageStored} events are published inside the transaction and delivered after commit.
      */
-    private Posted store(TransactionStatus status, UUID senderId, List<UUID> targets, String content, String clientMessageId) {
-        List<Long> seqs = targets.stream().map(groups::nextSeq).toList();
-        if (clientMessageId != null) {
-            List<Message> earlier = messages.findByClientMessageId(senderId, clientMessageId);
-            if (!earlier.isEmpty()) {
-                status.setRollbackOnly();
-                return new Posted(earlier, false);
-            }
-        }
+    private Posted append(TransactionStatus status, UUID senderId, List<UUID> targets, String content, String clientMessageId) {
         Instant now = clock.instant();
         List<Message> created = new ArrayList<>(targets.size());
-        for (int i = 0; i < targets.size(); i++) {
-            Message message = new Message(UUID.randomUUID(), targets.get(i), seqs.get(i), senderId, content, clientMessageId, now);
-            messages.insert(message);
-            created.add(message);
+        for (UUID groupId : targets) {
+            UUID id = UUID.randomUUID();
+            OptionalLong seq = messages.append(id, groupId, senderId, content, clientMessageId, now);
+            if (seq.isEmpty()) {
+                status.setRollbackOnly();
+                return null;
+            }
+            created.add(new Message(id, groupId, seq.getAsLong(), senderId, content, clientMessageId, now));
         }
+        created.forEach(m -> events.publishEvent(new MessageStored(m)));
         return new Posted(created, true);
+    }
+
+    /** After a refused append: the earlier post with this client id, or the reason as 404 or 403. */
+    private Posted explainRefusal(UUID senderId, List<UUID> targets, String clientMessageId) {
+        GroupStore.Access access = groups.access(targets, senderId);
+        if (access.existing() != targets.size()) {
+            throw ApiException.notFound("group");
+        }
+        if (access.member() != targets.size()) {
+            throw ApiException.forbidden("you are not a member of every target group");
+        }
+        List<Message> earlier = clientMessageId == null ? List.of() : messages.findByClientMessageId(senderId, clientMessageId);
+        if (earlier.isEmpty()) {
+            throw new ApiException(HttpStatus.CONFLICT, "conflict", "the message could not be stored; retry");
+        }
+        return new Posted(earlier, false);
     }
 }

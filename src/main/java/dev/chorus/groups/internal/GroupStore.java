@@ -81,15 +81,6 @@ public class GroupStore {
         return jdbc.sql("SELECT last_seq FROM groups WHERE id = ?").param(groupId).query(Long.class).optional().orElse(0L);
     }
 
-    /**
-     * Hands out the group's next seq; the row stays locked until the transaction ends. Callers take several groups
-     * in id order, so concurrent multi-group posts cannot deadlock.
-     */
-    public long nextSeq(UUID groupId) {
-        return jdbc.sql("UPDATE groups SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq")
-                .param(groupId).query(Long.class).single();
-    }
-
     private static Group map(ResultSet rs, int row) throws SQLException {
         return new Group(rs.getObject("id", UUID.class), rs.getString("name"), rs.getObject("owner_id", UUID.class),
                 rs.getTimestamp("created_at").toInstant());

@@ -6,7 +6,9 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.time.Instant;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -21,13 +23,26 @@ public class MessageStore {
         this.jdbc = jdbc;
     }
 
-    public void insert(Message m) {
-        jdbc.sql("""
+    /**
+     * Appends a message to a group in one statement: takes the group's next seq (locking its row) only if the sender
+     * is a member, and inserts unless this sender already used the client id in this group. Empty when nothing was
+     * inserted (no such group, not a member, or a repeated client id); the caller then rolls back, which also
+     * returns the seq, and finds out which.
+     */
+    public OptionalLong append(UUID id, UUID groupId, UUID senderId, String content, String clientMessageId,
+            Instant at) {
+        return jdbc.sql("""
+                WITH next AS (
+                    UPDATE groups g SET last_seq = g.last_seq + 1
+                    WHERE g.id = ? AND EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.user_id = ?)
+                    RETURNING g.last_seq)
                 INSERT INTO messages (id, group_id, seq, sender_id, content, client_message_id, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)""")
-                .params(m.id(), m.groupId(), m.seq(), m.senderId(), m.content(), m.clientMessageId(),
-                        Timestamp.from(m.createdAt()))
-                .update();
+                SELECT ?, ?, next.last_seq, ?, ?, ?, ? FROM next
+                ON CONFLICT (sender_id, client_message_id, group_id) WHERE client_message_id IS NOT NULL DO NOTHING
+                RETURNING seq""")
+                .params(groupId, senderId, id, groupId, senderId, content, clientMessageId, Timestamp.from(at))
+                .query(Long.class).optional()
+                .map(OptionalLong::of).orElseGet(OptionalLong::empty);
     }
 
     /** The messages an earlier post with this client id created, in group order. */

@@ -3,7 +3,8 @@ package dev.chorus.realtime.internal;
 import dev.chorus.cluster.ClusterBus;
 import dev.chorus.groups.Message;
 import dev.chorus.groups.MessageStored;
-import org.springframework.context.event.EventListener;
+import org.springframework.transaction.event.TransactionPhase;
+import org.springframework.transaction.event.TransactionalEventListener;
 import org.springframework.stereotype.Component;
 
 /**
@@ -22,7 +23,8 @@ class RedisFanOut {
         bus.listen(CHANNEL, json -> feeds.published(Frames.JSON.readValue(json, Message.class), Frames.message(json)));
     }
 
-    @EventListener
+    /** After the message's transaction commits: a subscriber must never hear of a message history does not have. */
+    @TransactionalEventListener(phase = TransactionPhase.AFTER_COMMIT, fallbackExecution = true)
     void on(MessageStored stored) {
         bus.publish(CHANNEL, Frames.JSON.writeValueAsString(stored.message()));
     }
