@@ -14,6 +14,8 @@ import java.util.UUID;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -42,11 +44,14 @@ public class MessageService {
     private final Counter accepted;
     private final Counter persisted;
 
-    MessageService(GroupStore groups, MessageStore messages, TransactionTemplate tx, ApplicationEventPublisher events,
-            GroupsProperties limits, Clock clock, MeterRegistry meters) {
+    MessageService(GroupStore groups, MessageStore messages, PlatformTransactionManager transactions,
+            ApplicationEventPublisher events, GroupsProperties limits, Clock clock, MeterRegistry meters) {
         this.groups = groups;
         this.messages = messages;
-        this.tx = tx;
+        // NESTED: its own transaction when called alone; a savepoint inside a caller's transaction (the scheduler),
+        // so a refused post rolls back only itself.
+        this.tx = new TransactionTemplate(transactions);
+        this.tx.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
         this.events = events;
         this.limits = limits;
         this.clock = clock;

@@ -95,7 +95,11 @@ public final class Api {
 
     /** Registers a fresh user and logs in; returns the login response body. */
     public Session newUser(String name) {
-        String email = name + "-" + UUID.randomUUID().toString().substring(0, 8) + "@example.test";
+        return newUser(name, name + "-" + UUID.randomUUID().toString().substring(0, 8) + "@example.test");
+    }
+
+    /** Registers a user with this e-mail and logs in. */
+    public Session newUser(String name, String email) {
         Response registered = post("/api/auth/register", null, Map.of("email", email, "password", "correct horse battery", "displayName", name));
         if (registered.status() != 201) {
             throw new IllegalStateException("register failed: " + registered);

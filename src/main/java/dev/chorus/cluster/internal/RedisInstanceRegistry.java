@@ -8,13 +8,16 @@ import dev.chorus.system.InstanceInfo;
 import dev.chorus.system.RedisKeys;
 import java.time.Clock;
 import java.time.Instant;
+import dev.chorus.ops.HealthDetailContributor;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.annotation.Lazy;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
@@ -37,15 +40,18 @@ public class RedisInstanceRegistry implements InstanceRegistry {
     private final List<ConfigFingerprint> fingerprints;
     private final ClusterProperties properties;
     private final Clock clock;
+    private final List<HealthDetailContributor> statusContributors;
 
     RedisInstanceRegistry(StringRedisTemplate redis, RedisKeys keys, InstanceInfo instance,
-            List<ConfigFingerprint> fingerprints, ClusterProperties properties, Clock clock) {
+            List<ConfigFingerprint> fingerprints, ClusterProperties properties, Clock clock,
+            @Lazy List<HealthDetailContributor> statusContributors) {
         this.redis = redis;
         this.keys = keys;
         this.instance = instance;
         this.fingerprints = fingerprints;
         this.properties = properties;
         this.clock = clock;
+        this.statusContributors = statusContributors;
     }
 
     public Map<String, String> ownFingerprints() {
@@ -57,8 +63,13 @@ public class RedisInstanceRegistry implements InstanceRegistry {
     @Scheduled(fixedRateString = "${chorus.cluster.heartbeat-interval:PT2S}")
     public void heartbeat() {
         Instant now = clock.instant();
+        Map<String, Object> status = new HashMap<>();
+        status.put("leader", false);
+        status.put("websocketConnections", 0);
+        statusContributors.forEach(c -> c.contribute(status));
         InstanceRecord self = new InstanceRecord(instance.instanceId(), instance.startedAt(), now, instance.version(),
-                ownFingerprints());
+                ownFingerprints(), Boolean.TRUE.equals(status.get("leader")),
+                status.get("websocketConnections") instanceof Number n ? n.intValue() : 0);
         try {
             redis.opsForHash().put(infoKey(), self.instanceId(), JSON.writeValueAsString(self));
             redis.opsForZSet().add(setKey(), self.instanceId(), now.toEpochMilli());

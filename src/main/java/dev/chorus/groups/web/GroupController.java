@@ -4,6 +4,7 @@ import dev.chorus.auth.CurrentUser;
 import dev.chorus.auth.UserSummary;
 import dev.chorus.groups.Group;
 import dev.chorus.groups.GroupService;
+import dev.chorus.ops.Ids;
 import jakarta.validation.Valid;
 import java.util.List;
 import java.util.Map;

@@ -5,6 +5,7 @@ import dev.chorus.groups.GroupService;
 import dev.chorus.groups.Message;
 import dev.chorus.groups.MessageService;
 import dev.chorus.groups.internal.MessageStore;
+import dev.chorus.ops.Ids;
 import jakarta.validation.Valid;
 import java.util.LinkedHashMap;
 import java.util.List;

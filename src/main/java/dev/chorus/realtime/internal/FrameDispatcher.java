@@ -8,6 +8,7 @@ import dev.chorus.groups.Message;
 import dev.chorus.groups.MessageService;
 import dev.chorus.ops.ApiException;
 import dev.chorus.ops.CleanText;
+import dev.chorus.ops.Ids;
 import dev.chorus.ops.RateLimiter;
 import dev.chorus.presence.Presence;
 import java.util.List;
@@ -164,14 +165,6 @@ class FrameDispatcher {
         if (!id.isString()) {
             throw ApiException.badRequest("groupId is required");
         }
-        try {
-            UUID parsed = UUID.fromString(id.asString());
-            if (parsed.toString().equalsIgnoreCase(id.asString())) {
-                return parsed;
-            }
-        } catch (IllegalArgumentException e) {
-            // fall through
-        }
-        throw ApiException.notFound("group");
+        return Ids.parse(id.asString(), "group");
     }
 }

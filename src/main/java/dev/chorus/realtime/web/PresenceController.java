@@ -4,7 +4,7 @@ import dev.chorus.auth.CurrentUser;
 import dev.chorus.auth.UserDirectory;
 import dev.chorus.auth.UserSummary;
 import dev.chorus.groups.GroupService;
-import dev.chorus.ops.ApiException;
+import dev.chorus.ops.Ids;
 import dev.chorus.presence.OnlineUser;
 import dev.chorus.presence.Presence;
 import java.util.LinkedHashMap;
@@ -31,7 +31,7 @@ class PresenceController {
 
     @GetMapping("/api/groups/{groupId}/presence")
     Map<String, Object> presence(CurrentUser caller, @PathVariable String groupId) {
-        UUID id = parse(groupId);
+        UUID id = Ids.parse(groupId, "group");
         groups.requireMember(id, caller.id());
         List<OnlineUser> online = presence.online(id);
         Map<UUID, UserSummary> names = users.findAll(online.stream().map(OnlineUser::userId).toList());
@@ -43,17 +43,5 @@ class PresenceController {
             return entry;
         }).toList();
         return Map.of("online", body);
-    }
-
-    private static UUID parse(String raw) {
-        try {
-            UUID id = UUID.fromString(raw);
-            if (id.toString().equalsIgnoreCase(raw)) {
-                return id;
-            }
-        } catch (IllegalArgumentException e) {
-            // fall through
-        }
-        throw ApiException.notFound("group");
     }
 }
