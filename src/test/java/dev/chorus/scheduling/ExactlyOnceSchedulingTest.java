@@ -1,0 +1,98 @@
+package dev.chorus.scheduling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.support.Api;
+import dev.chorus.support.Api.Response;
+import dev.chorus.support.Api.Session;
+import dev.chorus.support.Await;
+import dev.chorus.support.TestCluster;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Each occurrence is sent exactly once however many instances run, whatever their clocks, and late after an outage. */
+class ExactlyOnceSchedulingTest {
+
+    static final String FAST = "--chorus.scheduling.poll-interval=PT0.3S";
+    TestCluster cluster;
+
+    @AfterEach
+    void stop() {
+        cluster.close();
+    }
+
+    List<Api> start(String... offsets) {
+        cluster = new TestCluster().with("RATE_LIMIT_PER_IP", "0").with("RATE_LIMIT_PER_USER", "0");
+        return java.util.stream.IntStream.range(0, offsets.length)
+                .mapToObj(i -> cluster.start("sched-" + (i + 1), Map.of(), FAST, "--chorus.clock.offset=" + offsets[i]).api())
+                .toList();
+    }
+
+    @Test
+    void twoHundredOccurrencesDueWithinSecondsOnThreeInstancesProduceExactlyTwoHundredMessages() {
+        List<Api> apis = start("PT0S", "PT0S", "PT0S");
+        assertExactlyOnce(apis, 200);
+    }
+
+    @Test
+    void instancesWhoseClocksDisagreeBySecondsStillSendEachOccurrenceOnce() {
+        List<Api> apis = start("PT-4S", "PT0S", "PT5S");
+        assertExactlyOnce(apis, 120);
+    }
+
+    void assertExactlyOnce(List<Api> apis, int count) {
+        Session owner = apis.get(0).newUser("owner");
+        String group = apis.get(0).createGroup(owner.accessToken(), "scheduled");
+        Instant base = Instant.now().plusSeconds(8); // in the future even for the instance whose clock runs 5 s ahead
+        for (int i = 0; i < count; i++) {
+            Instant at = base.plusMillis(i * 10L);
+            Response created = apis.get(i % apis.size()).post("/api/scheduled-messages", owner.accessToken(),
+                    Map.of("groupId", group, "content", "occurrence " + i, "sendAt", at.toString()));
+            assertThat(created.status()).as("%s", created).isEqualTo(201);
+        }
+        Await.until(Duration.ofSeconds(30), count + " occurrences handled",
+                () -> cluster.queryLong("SELECT count(*) FROM scheduled_occurrences") == count
+                        && cluster.queryLong("SELECT count(*) FROM scheduled_messages WHERE next_run_at IS NOT NULL") == 0);
+        assertThat(cluster.queryLong("SELECT count(*) FROM messages WHERE group_id = '" + group + "'")).isEqualTo(count);
+        assertThat(cluster.queryLong("SELECT count(DISTINCT content) FROM messages WHERE group_id = '" + group + "'")).isEqualTo(count);
+        assertThat(cluster.queryLong("SELECT max(seq) FROM messages WHERE group_id = '" + group + "'")).isEqualTo(count);
+        assertThat(cluster.queryLong("SELECT count(*) FROM scheduled_occurrences WHERE outcome <> 'sent'")).isZero();
+        assertThat(apis.get(1).get("/api/groups/" + group + "/messages?limit=200", owner.accessToken()).json().path("messages"))
+                .hasSize(Math.min(count, 200));
+    }
+
+    @Test
+    void occurrencesMissedWhileEveryInstanceWasDownAreSentLateOnceOnStart() {
+        List<Api> apis = start("PT0S", "PT0S");
+        Session owner = apis.get(0).newUser("owner");
+        String group = apis.get(0).createGroup(owner.accessToken(), "outage");
+        Instant due = Instant.now().plusSeconds(4);
+        apis.get(0).post("/api/scheduled-messages", owner.accessToken(), Map.of("groupId", group, "content", "one-off", "sendAt", due.toString()));
+        Response recurring = apis.get(1).post("/api/scheduled-messages", owner.accessToken(),
+                Map.of("groupId", group, "content", "tick", "cron", "*/2 * * * * *", "timezone", "UTC"));
+        assertThat(recurring.status()).isEqualTo(201);
+
+        cluster.instances().forEach(TestCluster.Instance::stop);
+        Await.until(Duration.ofSeconds(15), "the one-off and a few ticks fall due while nobody runs",
+                () -> cluster.queryLong("SELECT count(*) FROM scheduled_messages WHERE next_run_at < now() - interval '3 seconds'") == 2);
+        long handledWhileDown = cluster.queryLong("SELECT count(*) FROM scheduled_occurrences");
+
+        Api restarted = cluster.start("sched-after-outage", Map.of(), FAST).api();
+        Await.until(Duration.ofSeconds(20), "the missed occurrences are sent",
+                () -> cluster.queryLong("SELECT count(*) FROM messages WHERE content = 'one-off'") == 1
+                        && cluster.queryLong("SELECT count(*) FROM scheduled_messages WHERE next_run_at < now()") == 0);
+        assertThat(handledWhileDown).isZero();
+        long ticks = cluster.queryLong("SELECT count(*) FROM messages WHERE content = 'tick'");
+        long slots = cluster.queryLong("SELECT count(*) FROM scheduled_occurrences o JOIN scheduled_messages s ON s.id = o.schedule_id WHERE s.cron IS NOT NULL");
+        assertThat(ticks).isEqualTo(slots).isGreaterThanOrEqualTo(3);
+        assertThat(cluster.queryLong("""
+                SELECT count(*) FROM (SELECT due_at, lag(due_at) OVER (ORDER BY due_at) AS previous FROM scheduled_occurrences o
+                JOIN scheduled_messages s ON s.id = o.schedule_id WHERE s.cron IS NOT NULL) d
+                WHERE previous IS NOT NULL AND due_at - previous <> interval '2 seconds'""")).as("one occurrence per 2 s slot, none skipped").isZero();
+        assertThat(restarted.get("/metrics", null).raw().body()).contains("chorus_scheduler_lag_seconds_count").contains("chorus_scheduled_sent_total");
+    }
+}

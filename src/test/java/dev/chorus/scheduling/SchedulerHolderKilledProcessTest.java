@@ -1,0 +1,74 @@
+package dev.chorus.scheduling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.support.Api;
+import dev.chorus.support.Api.Session;
+import dev.chorus.support.Await;
+import dev.chorus.support.ChorusProcess;
+import dev.chorus.support.TestCluster;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** SIGKILL the instance holding the scheduler lock while it sends: every occurrence still goes out exactly once. */
+class SchedulerHolderKilledProcessTest {
+
+    TestCluster cluster;
+
+    @AfterEach
+    void stop() {
+        cluster.close();
+    }
+
+    @Test
+    void killingTheLockHolderMidRunLosesAndDuplicatesNothing() {
+        String adminEmail = "admin-" + java.util.UUID.randomUUID() + "@example.test";
+        cluster = new TestCluster().with("RATE_LIMIT_PER_IP", "0").with("RATE_LIMIT_PER_USER", "0").with("ADMIN_EMAILS", adminEmail);
+        List<ChorusProcess> processes = List.of(
+                cluster.startProcess("kill-1", "--chorus.scheduling.batch-size=5", "--chorus.scheduling.lock-ttl=PT3S"),
+                cluster.startProcess("kill-2", "--chorus.scheduling.batch-size=5", "--chorus.scheduling.lock-ttl=PT3S"),
+                cluster.startProcess("kill-3", "--chorus.scheduling.batch-size=5", "--chorus.scheduling.lock-ttl=PT3S"));
+        Api api = processes.get(0).api();
+        Session admin = api.newUser("admin", adminEmail);
+        String group = api.createGroup(admin.accessToken(), "kill");
+        int count = 300;
+        Instant base = Instant.now().plusSeconds(6);
+        for (int i = 0; i < count; i++) {
+            assertThat(processes.get(i % 3).api().post("/api/scheduled-messages", admin.accessToken(), Map.of(
+                    "groupId", group, "content", "o" + i, "sendAt", base.plusMillis(i * 5L).toString())).status()).isEqualTo(201);
+        }
+        Await.until(Duration.ofSeconds(30), "sending has started",
+                () -> cluster.queryLong("SELECT count(*) FROM scheduled_occurrences") > 0);
+        String holder = schedulerHolder(api, admin.accessToken());
+        ChorusProcess victim = processes.stream().filter(p -> p.id().equals(holder)).findFirst().orElseThrow();
+        long sentBeforeKill = cluster.queryLong("SELECT count(*) FROM scheduled_occurrences");
+        victim.kill();
+
+        Await.until(Duration.ofSeconds(45), "every occurrence handled after the kill",
+                () -> cluster.queryLong("SELECT count(*) FROM scheduled_occurrences") == count);
+        assertThat(sentBeforeKill).as("killed mid-run").isLessThan(count);
+        assertThat(cluster.queryLong("SELECT count(*) FROM messages WHERE group_id = '" + group + "'")).isEqualTo(count);
+        assertThat(cluster.queryLong("SELECT count(DISTINCT content) FROM messages WHERE group_id = '" + group + "'")).isEqualTo(count);
+        assertThat(cluster.queryLong("SELECT max(seq) FROM messages WHERE group_id = '" + group + "'")).isEqualTo(count);
+        assertThat(cluster.queryLong("SELECT count(*) FROM scheduled_occurrences WHERE outcome <> 'sent'")).isZero();
+    }
+
+    static String schedulerHolder(Api api, String adminToken) {
+        String[] holder = new String[1];
+        Await.until(Duration.ofSeconds(10), "the scheduler lock is visible", () -> {
+            for (JsonNode lock : api.get("/admin/locks", adminToken).json().path("locks")) {
+                if ("scheduler".equals(lock.path("name").asString())) {
+                    holder[0] = lock.path("holder").asString();
+                    return true;
+                }
+            }
+            return false;
+        });
+        return holder[0];
+    }
+}
