@@ -109,6 +109,14 @@ class HealthAndHeadersTest {
     }
 
     @Test
+    void theWebPageIsServedAtTheRootWithoutLogin() {
+        Response page = api.get("/", null);
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.header("Content-Type")).startsWith("text/html");
+        assertThat(page.raw().body()).contains("/api/auth/login").contains("/ws?access_token=");
+    }
+
+    @Test
     void metricsAreExposedInPrometheusFormat() {
         Api.Session user = api.newUser("metrics");
         String group = api.createGroup(user.accessToken(), "m");
