@@ -10,6 +10,8 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.chorus.support.Api;
+import dev.chorus.support.ForgedTokens;
+import dev.chorus.support.JsonBody;
 import dev.chorus.support.Api.Response;
 import dev.chorus.support.Api.Session;
 import dev.chorus.support.TestCluster;
@@ -179,17 +181,17 @@ class BadInputTest {
             return Stream.of(
                     malformed("a truncated JSON object", () -> refresh("{\"refreshToken\":")),
                     malformed("a JSON array instead of an object", () -> refresh("[]")),
-                    malformed("refreshToken as an object", () -> refresh(Body.of("refreshToken", Map.of("a", 1)))),
-                    invalid("a refreshToken of 201 characters", () -> refresh(Body.of("refreshToken", "t".repeat(201)))),
+                    malformed("refreshToken as an object", () -> refresh(JsonBody.of("refreshToken", Map.of("a", 1)))),
+                    invalid("a refreshToken of 201 characters", () -> refresh(JsonBody.of("refreshToken", "t".repeat(201)))),
                     bad("a text/plain body", 415, "unsupported_media_type",
                             () -> api.postRaw("/api/auth/refresh", null, "{\"refreshToken\":\"x\"}", "text/plain")),
                     bad("an empty JSON object", 401, invalid, () -> refresh("{}")),
                     bad("no body and no cookie", 401, invalid,
                             () -> api.send(api.request("/api/auth/refresh", null).POST(BodyPublishers.noBody()))),
-                    bad("a garbage token", 401, invalid, () -> refresh(Body.of("refreshToken", "garbage"))),
-                    bad("an SQL-ish token", 401, invalid, () -> refresh(Body.of("refreshToken", SQL_ISH))),
+                    bad("a garbage token", 401, invalid, () -> refresh(JsonBody.of("refreshToken", "garbage"))),
+                    bad("an SQL-ish token", 401, invalid, () -> refresh(JsonBody.of("refreshToken", SQL_ISH))),
                     bad("a well-formed token of an unknown session", 401, invalid,
-                            () -> refresh(Body.of("refreshToken", UUID.randomUUID() + ".c2VjcmV0"))),
+                            () -> refresh(JsonBody.of("refreshToken", UUID.randomUUID() + ".c2VjcmV0"))),
                     bad("a garbage cookie", 401, invalid, () -> api.send(api.request("/api/auth/refresh", null)
                             .header("Cookie", "refreshToken=garbage").POST(BodyPublishers.noBody()))));
         }
@@ -208,12 +210,12 @@ class BadInputTest {
             return Stream.of(
                     malformed("a truncated JSON object", () -> createGroup("{\"name\":\"x\"")),
                     malformed("a JSON string instead of an object", () -> createGroup("\"name\"")),
-                    malformed("name as an array", () -> createGroup(Body.of("name", List.of("x")))),
-                    malformed("name as an object", () -> createGroup(Body.of("name", Map.of("x", 1)))),
+                    malformed("name as an array", () -> createGroup(JsonBody.of("name", List.of("x")))),
+                    malformed("name as an object", () -> createGroup(JsonBody.of("name", Map.of("x", 1)))),
                     invalid("no name", () -> createGroup("{}")),
                     invalid("a null name", () -> createGroup("{\"name\":null}")),
-                    invalid("a blank name", () -> createGroup(Body.of("name", " \t "))),
-                    invalid("a name of 101 characters", () -> createGroup(Body.of("name", "n".repeat(101)))),
+                    invalid("a blank name", () -> createGroup(JsonBody.of("name", " \t "))),
+                    invalid("a name of 101 characters", () -> createGroup(JsonBody.of("name", "n".repeat(101)))),
                     bad("a text/plain body", 415, "unsupported_media_type",
                             () -> api.postRaw("/api/groups", owner.accessToken(), "{\"name\":\"x\"}", "text/plain")));
         }
@@ -227,7 +229,7 @@ class BadInputTest {
         @Test
         void aNameOfOnlyControlCharactersIsRefused() {
             assertRefusedWithoutWriting(invalid("a name of control characters",
-                    () -> createGroup(Body.of("name", "\u0001\u0007"))));
+                    () -> createGroup(JsonBody.of("name", "\u0001\u0007"))));
         }
     }
 
@@ -235,13 +237,13 @@ class BadInputTest {
     class AddMember {
 
         static Stream<Bad> cases() {
-            Body email = Body.of("email", outsider.email());
+            JsonBody email = JsonBody.of("email", outsider.email());
             return Stream.of(
                     malformed("a truncated JSON object", () -> addMember(owner, group, "{\"email\":")),
-                    malformed("email as an array", () -> addMember(owner, group, Body.of("email", List.of(outsider.email())))),
+                    malformed("email as an array", () -> addMember(owner, group, JsonBody.of("email", List.of(outsider.email())))),
                     invalid("no email", () -> addMember(owner, group, "{}")),
-                    invalid("a blank email", () -> addMember(owner, group, Body.of("email", ""))),
-                    invalid("an email of 255 characters", () -> addMember(owner, group, Body.of("email", "e".repeat(255)))),
+                    invalid("a blank email", () -> addMember(owner, group, JsonBody.of("email", ""))),
+                    invalid("an email of 255 characters", () -> addMember(owner, group, JsonBody.of("email", "e".repeat(255)))),
                     bad("a text/plain body", 415, "unsupported_media_type",
                             () -> api.postRaw(membersOf(group), owner.accessToken(), email.json(), "text/plain")),
                     notFound("an unknown group", () -> addMember(owner, randomId(), email)),
@@ -249,13 +251,13 @@ class BadInputTest {
                     notFound("a group id without dashes", () -> addMember(owner, group.replace("-", ""), email)),
                     notFound("an SQL-ish group id", () -> addMember(owner, encoded(SQL_ISH), email)),
                     forbidden("a member who is not the owner", () -> addMember(member, group, email)),
-                    forbidden("a non-member", () -> addMember(outsider, group, Body.of("email", outsider.email()))),
-                    notFound("an unknown user", () -> addMember(owner, group, Body.of("email", "nobody@example.test"))),
-                    notFound("an SQL-ish e-mail", () -> addMember(owner, group, Body.of("email", SQL_ISH))),
+                    forbidden("a non-member", () -> addMember(outsider, group, JsonBody.of("email", outsider.email()))),
+                    notFound("an unknown user", () -> addMember(owner, group, JsonBody.of("email", "nobody@example.test"))),
+                    notFound("an SQL-ish e-mail", () -> addMember(owner, group, JsonBody.of("email", SQL_ISH))),
                     bad("someone already a member", 409, "already_member",
-                            () -> addMember(owner, group, Body.of("email", member.email()))),
+                            () -> addMember(owner, group, JsonBody.of("email", member.email()))),
                     bad("the owner themself", 409, "already_member",
-                            () -> addMember(owner, group, Body.of("email", owner.email()))));
+                            () -> addMember(owner, group, JsonBody.of("email", owner.email()))));
         }
 
         @ParameterizedTest(name = "{0}")
@@ -418,9 +420,9 @@ class BadInputTest {
                     new BadToken("an empty", () -> ""),
                     new BadToken("a garbage", () -> "this-is-not-a-jwt"),
                     new BadToken("a three-part garbage", () -> "aaa.bbb.ccc"),
-                    new BadToken("a forged (other secret)", () -> hs256(OTHER_SECRET, Instant.now().plusSeconds(600))),
-                    new BadToken("an expired", () -> hs256(TestCluster.SECRET, Instant.now().minus(Duration.ofHours(1)))),
-                    new BadToken("an alg=none", BadInputTest::unsigned));
+                    new BadToken("a forged (other secret)", () -> ForgedTokens.hs256(owner, OTHER_SECRET, Instant.now().plusSeconds(600))),
+                    new BadToken("an expired", () -> ForgedTokens.hs256(owner, TestCluster.SECRET, Instant.now().minus(Duration.ofHours(1)))),
+                    new BadToken("an alg=none", () -> ForgedTokens.unsigned(owner)));
             return endpoints.stream().flatMap(e -> tokens.stream().map(t -> Arguments.of(e, t)));
         }
 
@@ -434,7 +436,7 @@ class BadInputTest {
 
         @Test
         void aTokenMintedTheSameWayWithTheRightSecretIsAccepted() {
-            Response r = api.get("/api/users/me", hs256(TestCluster.SECRET, Instant.now().plusSeconds(600)));
+            Response r = api.get("/api/users/me", ForgedTokens.hs256(owner, TestCluster.SECRET, Instant.now().plusSeconds(600)));
 
             assertThat(r.status()).as("%s", r).isEqualTo(200);
             assertThat(r.text("id")).isEqualTo(owner.userId());
@@ -449,10 +451,10 @@ class BadInputTest {
             List<BodyEndpoint> endpoints = List.of(
                     new BodyEndpoint("/api/auth/register", () -> null, () -> newAccount()),
                     new BodyEndpoint("/api/auth/login", () -> null, () -> credentials(owner)),
-                    new BodyEndpoint("/api/auth/refresh", () -> null, () -> Body.of("refreshToken", owner.refreshToken())),
-                    new BodyEndpoint("/api/groups", () -> owner.accessToken(), () -> Body.of("name", "big")),
+                    new BodyEndpoint("/api/auth/refresh", () -> null, () -> JsonBody.of("refreshToken", owner.refreshToken())),
+                    new BodyEndpoint("/api/groups", () -> owner.accessToken(), () -> JsonBody.of("name", "big")),
                     new BodyEndpoint("/api/groups/{id}/members", () -> owner.accessToken(),
-                            () -> Body.of("email", outsider.email())),
+                            () -> JsonBody.of("email", outsider.email())),
                     new BodyEndpoint("/api/messages", () -> owner.accessToken(), () -> message("big", group)));
             return endpoints.stream().flatMap(e -> Stream.of(
                     Arguments.of(e, "70 KiB with Content-Length", false, 70 * 1024),
@@ -537,7 +539,7 @@ class BadInputTest {
         void valuesAtTheDocumentedLimitsAreAccepted() {
             Response account = register(newAccount().with("password", "p".repeat(128)).with("displayName", "d".repeat(100)));
             assertThat(account.status()).as("%s", account).isEqualTo(201);
-            assertThat(createGroup(Body.of("name", "n".repeat(100))).status()).isEqualTo(201);
+            assertThat(createGroup(JsonBody.of("name", "n".repeat(100))).status()).isEqualTo(201);
             Response longest = post(owner, message("c".repeat(4000), group).with("clientMessageId", "m".repeat(100)));
             assertThat(longest.status()).as("%s", longest).isEqualTo(201);
             assertThat(post(owner, message("1", group)).status()).isEqualTo(201);
@@ -546,7 +548,7 @@ class BadInputTest {
 
         @Test
         void unknownFieldsInAMessageAreIgnoredAndCannotForgeItsSenderOrSeq() {
-            Body body = message("extra fields", group).with("seq", 999_999).with("senderId", member.userId())
+            JsonBody body = message("extra fields", group).with("seq", 999_999).with("senderId", member.userId())
                     .with("id", randomId()).with("unknown", Map.of("nested", List.of(1, 2)));
 
             Response r = post(owner, body);
@@ -555,7 +557,7 @@ class BadInputTest {
             JsonNode stored = r.json().path("messages").get(0);
             assertThat(stored.path("senderId").asString()).isEqualTo(owner.userId());
             assertThat(stored.path("seq").asLong()).isLessThan(999_999);
-            Response grouped = createGroup(Body.of("name", "with extras").with("ownerId", member.userId()));
+            Response grouped = createGroup(JsonBody.of("name", "with extras").with("ownerId", member.userId()));
             assertThat(grouped.json().path("ownerId").asString()).isEqualTo(owner.userId());
         }
 
@@ -565,7 +567,7 @@ class BadInputTest {
                     malformed("content as a number", () -> post(owner, message("x", group).with("content", 42))),
                     malformed("content as a boolean", () -> post(owner, message("x", group).with("content", true))),
                     malformed("a target id as a number", () -> post(owner, message("x").with("targetIds", List.of(42)))),
-                    malformed("a group name as a number", () -> createGroup(Body.of("name", 42))),
+                    malformed("a group name as a number", () -> createGroup(JsonBody.of("name", 42))),
                     malformed("a password as a number", () -> register(newAccount().with("password", 123456789))))
                     .map(bad -> () -> assertRefusedWithoutWriting(bad)));
         }
@@ -576,11 +578,11 @@ class BadInputTest {
             assertAll(Stream.of(
                     invalid("content", () -> post(owner, message(nul, group))),
                     invalid("clientMessageId", () -> post(owner, message("x", group).with("clientMessageId", nul))),
-                    invalid("group name", () -> createGroup(Body.of("name", nul))),
+                    invalid("group name", () -> createGroup(JsonBody.of("name", nul))),
                     invalid("displayName", () -> register(newAccount().with("displayName", nul))),
                     bad("login e-mail", 401, "invalid_credentials",
                             () -> login(credentials(owner).with("email", nul + "@example.test"))),
-                    notFound("member e-mail", () -> addMember(owner, group, Body.of("email", nul + "@example.test"))))
+                    notFound("member e-mail", () -> addMember(owner, group, JsonBody.of("email", nul + "@example.test"))))
                     .map(bad -> () -> assertRefusedWithAnyClientErrorWithoutWriting(bad)));
         }
 
@@ -690,7 +692,7 @@ class BadInputTest {
         }
     }
 
-    record BodyEndpoint(String path, Supplier<String> token, Supplier<Body> validBody) {
+    record BodyEndpoint(String path, Supplier<String> token, Supplier<JsonBody> validBody) {
         String pathWithIds() {
             return path.replace("{id}", group);
         }
@@ -701,40 +703,17 @@ class BadInputTest {
         }
     }
 
-    /** A JSON object: a valid body, then one thing made wrong. Immutable; {@code with} and {@code without} copy. */
-    record Body(Map<String, Object> fields) {
-        static Body of(String name, Object value) {
-            return new Body(Map.of()).with(name, value);
-        }
-
-        Body with(String name, Object value) {
-            Map<String, Object> copy = new LinkedHashMap<>(fields);
-            copy.put(name, value);
-            return new Body(copy);
-        }
-
-        Body without(String name) {
-            Map<String, Object> copy = new LinkedHashMap<>(fields);
-            copy.remove(name);
-            return new Body(copy);
-        }
-
-        String json() {
-            return Api.JSON.writeValueAsString(fields);
-        }
-    }
-
-    static Body newAccount() {
-        return Body.of("email", "new-" + UUID.randomUUID() + "@example.test").with("password", "correct horse battery")
+    static JsonBody newAccount() {
+        return JsonBody.of("email", "new-" + UUID.randomUUID() + "@example.test").with("password", "correct horse battery")
                 .with("displayName", "New");
     }
 
-    static Body credentials(Session session) {
-        return Body.of("email", session.email()).with("password", "correct horse battery");
+    static JsonBody credentials(Session session) {
+        return JsonBody.of("email", session.email()).with("password", "correct horse battery");
     }
 
-    static Body message(String content, String... targetIds) {
-        return Body.of("content", content).with("targetType", "group").with("targetIds", Arrays.asList(targetIds));
+    static JsonBody message(String content, String... targetIds) {
+        return JsonBody.of("content", content).with("targetType", "group").with("targetIds", Arrays.asList(targetIds));
     }
 
     static Response register(Object body) {
@@ -792,7 +771,7 @@ class BadInputTest {
 
     /** Raw JSON strings go out as they are, so that malformed ones stay malformed. */
     private static String json(Object body) {
-        return body instanceof Body b ? b.json() : (String) body;
+        return body instanceof JsonBody b ? b.json() : (String) body;
     }
 
     static String encoded(String raw) {
@@ -820,49 +799,6 @@ class BadInputTest {
             return body.isEmpty() ? Api.JSON.missingNode() : Api.JSON.readTree(body);
         } catch (RuntimeException notJson) {
             return Api.JSON.missingNode();
-        }
-    }
-
-    // ---- access tokens with exactly one flaw ----
-
-    /** An access token for the owner's live session, as the server would issue it, signed with the given secret. */
-    static String hs256(String secret, Instant expiresAt) {
-        try {
-            SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), ownerClaims(expiresAt));
-            jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
-            return jwt.serialize();
-        } catch (JOSEException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** The same claims, unsigned: header {"alg":"none"} and an empty signature. */
-    static String unsigned() {
-        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-        String header = b64.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8));
-        String claims = ownerClaims(Instant.now().plusSeconds(600)).toString();
-        String payload = b64.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
-        return header + "." + payload + ".";
-    }
-
-    private static JWTClaimsSet ownerClaims(Instant expiresAt) {
-        return new JWTClaimsSet.Builder()
-                .issuer("chorus")
-                .subject(owner.userId())
-                .jwtID(randomId())
-                .issueTime(Date.from(expiresAt.minus(Duration.ofMinutes(15))))
-                .expirationTime(Date.from(expiresAt))
-                .claim("email", owner.email())
-                .claim("roles", List.of("USER"))
-                .claim("sid", ownerSessionId())
-                .build();
-    }
-
-    private static String ownerSessionId() {
-        try {
-            return SignedJWT.parse(owner.accessToken()).getJWTClaimsSet().getStringClaim("sid");
-        } catch (ParseException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -9,6 +9,8 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.chorus.support.Api;
+import dev.chorus.support.ForgedTokens;
+import dev.chorus.support.JsonBody;
 import dev.chorus.support.Api.Session;
 import dev.chorus.support.TestCluster;
 import dev.chorus.support.WsClient;
@@ -104,9 +106,9 @@ class WebSocketProtocolTest {
                     new BadToken("a three-part garbage", () -> "aaa.bbb.ccc"),
                     new BadToken("an empty", () -> ""),
                     new BadToken("an over-long", () -> "a".repeat(5000)),
-                    new BadToken("a forged (other secret)", () -> hs256(OTHER_SECRET, Instant.now().plusSeconds(600))),
-                    new BadToken("an expired", () -> hs256(TestCluster.SECRET, Instant.now().minus(Duration.ofHours(1)))),
-                    new BadToken("an alg=none", WebSocketProtocolTest::unsigned),
+                    new BadToken("a forged (other secret)", () -> ForgedTokens.hs256(member, OTHER_SECRET, Instant.now().plusSeconds(600))),
+                    new BadToken("an expired", () -> ForgedTokens.hs256(member, TestCluster.SECRET, Instant.now().minus(Duration.ofHours(1)))),
+                    new BadToken("an alg=none", () -> ForgedTokens.unsigned(member)),
                     new BadToken("a logged-out user's", WebSocketProtocolTest::loggedOutToken));
         }
 
@@ -129,7 +131,7 @@ class WebSocketProtocolTest {
 
         @Test
         void aTokenMintedTheSameWayWithTheRightSecretIsAccepted() {
-            try (WsClient ws = WsClient.connect(api, hs256(TestCluster.SECRET, Instant.now().plusSeconds(600)))) {
+            try (WsClient ws = WsClient.connect(api, ForgedTokens.hs256(member, TestCluster.SECRET, Instant.now().plusSeconds(600)))) {
                 assertSubscribes(ws, group);
             }
         }
@@ -294,7 +296,7 @@ class WebSocketProtocolTest {
     class Subscribe {
 
         static Stream<Bad> cases() {
-            return Stream.of(groupIdCases("subscribe", Frame::json), groupCases("subscribe", Frame::json), Stream.of(
+            return Stream.of(groupIdCases("subscribe", JsonBody::json), groupCases("subscribe", JsonBody::json), Stream.of(
                     new Bad("afterSeq -1", () -> frame("type", "subscribe", "groupId", group, "afterSeq", -1), INVALID),
                     new Bad("afterSeq Long.MIN_VALUE", () -> frame("type", "subscribe", "groupId", group, "afterSeq", Long.MIN_VALUE), INVALID),
                     new Bad("afterSeq 1.5", () -> frame("type", "subscribe", "groupId", group, "afterSeq", 1.5), INVALID),
@@ -330,7 +332,7 @@ class WebSocketProtocolTest {
     class Unsubscribe {
 
         static Stream<Bad> cases() {
-            return groupIdCases("unsubscribe", Frame::json);
+            return groupIdCases("unsubscribe", JsonBody::json);
         }
 
         @ParameterizedTest(name = "{0}")
@@ -462,16 +464,16 @@ class WebSocketProtocolTest {
             assertThat(cluster.queryLong("SELECT last_seq FROM groups WHERE id = '" + fresh + "'")).isEqualTo(3);
         }
 
-        static Frame validSend() {
-            return new Frame(Map.of()).with("type", "send").with("groupId", group).with("content", "hello")
+        static JsonBody validSend() {
+            return JsonBody.empty().with("type", "send").with("groupId", group).with("content", "hello")
                     .with("clientMessageId", "bad-" + UUID.randomUUID());
         }
 
-        static String withValidFields(Frame frame) {
+        static String withValidFields(JsonBody frame) {
             return frame.with("content", "hello").with("clientMessageId", "bad-" + UUID.randomUUID()).json();
         }
 
-        static Bad invalid(String name, Frame frame) {
+        static Bad invalid(String name, JsonBody frame) {
             return new Bad(name, frame::json, INVALID);
         }
 
@@ -574,10 +576,10 @@ class WebSocketProtocolTest {
     // ---- cases shared by subscribe, unsubscribe and send ----
 
     /** groupIds refused by their shape alone: missing or not a string is invalid, a string that is no UUID not found. */
-    static Stream<Bad> groupIdCases(String type, Function<Frame, String> complete) {
+    static Stream<Bad> groupIdCases(String type, Function<JsonBody, String> complete) {
         Function<Object, Supplier<String>> withId = withGroupId(type, complete);
         return Stream.of(
-                new Bad("no groupId", () -> complete.apply(new Frame(Map.of("type", type))), INVALID),
+                new Bad("no groupId", () -> complete.apply(new JsonBody(Map.of("type", type))), INVALID),
                 new Bad("a null groupId", withId.apply(null), INVALID),
                 new Bad("a numeric groupId", withId.apply(42), INVALID),
                 new Bad("a boolean groupId", withId.apply(true), INVALID),
@@ -595,7 +597,7 @@ class WebSocketProtocolTest {
     }
 
     /** Well-formed groupIds of a group that does not exist, or of which the caller is not a member. */
-    static Stream<Bad> groupCases(String type, Function<Frame, String> complete) {
+    static Stream<Bad> groupCases(String type, Function<JsonBody, String> complete) {
         Function<Object, Supplier<String>> withId = withGroupId(type, complete);
         return Stream.of(
                 new Bad("an unknown groupId", withId.apply(UUID.randomUUID().toString()), NOT_FOUND),
@@ -604,8 +606,8 @@ class WebSocketProtocolTest {
                 .map(bad -> new Bad(type + " with " + bad.name(), bad.frame(), bad.code()));
     }
 
-    private static Function<Object, Supplier<String>> withGroupId(String type, Function<Frame, String> complete) {
-        return id -> () -> complete.apply(new Frame(Map.of("type", type)).with("groupId", id));
+    private static Function<Object, Supplier<String>> withGroupId(String type, Function<JsonBody, String> complete) {
+        return id -> () -> complete.apply(new JsonBody(Map.of("type", type)).with("groupId", id));
     }
 
     // ---- assertions ----
@@ -709,27 +711,8 @@ class WebSocketProtocolTest {
         }
     }
 
-    /** A JSON object under construction; unlike Map.of it allows null values. */
-    record Frame(Map<String, Object> fields) {
-        Frame with(String name, Object value) {
-            Map<String, Object> copy = new LinkedHashMap<>(fields);
-            copy.put(name, value);
-            return new Frame(copy);
-        }
-
-        Frame without(String name) {
-            Map<String, Object> copy = new LinkedHashMap<>(fields);
-            copy.remove(name);
-            return new Frame(copy);
-        }
-
-        String json() {
-            return Api.JSON.writeValueAsString(fields);
-        }
-    }
-
     static String frame(Object... namesAndValues) {
-        Frame frame = new Frame(Map.of());
+        JsonBody frame = JsonBody.empty();
         for (int i = 0; i < namesAndValues.length; i += 2) {
             frame = frame.with((String) namesAndValues[i], namesAndValues[i + 1]);
         }
@@ -751,42 +734,6 @@ class WebSocketProtocolTest {
         Session leaver = api.newUser("leaver");
         assertThat(api.post("/api/auth/logout", leaver.accessToken(), "").status()).isEqualTo(204);
         return leaver.accessToken();
-    }
-
-    /** A token of the member's session, signed HS256 with the given secret. */
-    static String hs256(String secret, Instant expiresAt) {
-        try {
-            SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), memberClaims(expiresAt));
-            jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
-            return jwt.serialize();
-        } catch (JOSEException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** The same claims, unsigned: header {"alg":"none"} and an empty signature. */
-    static String unsigned() {
-        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-        String header = b64.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8));
-        String payload = b64.encodeToString(memberClaims(Instant.now().plusSeconds(600)).toString().getBytes(StandardCharsets.UTF_8));
-        return header + "." + payload + ".";
-    }
-
-    private static JWTClaimsSet memberClaims(Instant expiresAt) {
-        try {
-            return new JWTClaimsSet.Builder()
-                    .issuer("chorus")
-                    .subject(member.userId())
-                    .jwtID(UUID.randomUUID().toString())
-                    .issueTime(Date.from(expiresAt.minus(Duration.ofMinutes(15))))
-                    .expirationTime(Date.from(expiresAt))
-                    .claim("email", member.email())
-                    .claim("roles", List.of("USER"))
-                    .claim("sid", SignedJWT.parse(member.accessToken()).getJWTClaimsSet().getStringClaim("sid"))
-                    .build();
-        } catch (ParseException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** A bare JDK socket for what {@link WsClient} cannot send: binary frames and text split into fragments. */
