@@ -22,19 +22,24 @@ class PresenceAcrossInstancesTest {
     TestCluster cluster;
     ChorusProcess one;
     ChorusProcess two;
+    ChorusProcess three;
     Session alice;
     Session bob;
+    Session carol;
     String group;
 
     @BeforeEach
-    void twoProcessesAndAGroup() {
+    void threeProcessesAndAGroup() {
         cluster = new TestCluster();
         one = cluster.startProcess("pres-1");
         two = cluster.startProcess("pres-2");
+        three = cluster.startProcess("pres-3");
         alice = one.api().newUser("alice");
         bob = two.api().newUser("bob");
+        carol = three.api().newUser("carol");
         group = one.api().createGroup(alice.accessToken(), "presence");
         one.api().post("/api/groups/" + group + "/members", alice.accessToken(), Map.of("email", bob.email()));
+        one.api().post("/api/groups/" + group + "/members", alice.accessToken(), Map.of("email", carol.email()));
     }
 
     @AfterEach
@@ -60,15 +65,19 @@ class PresenceAcrossInstancesTest {
 
     @Test
     void usersOfAKilledInstanceGoOfflineEverywhereWithinThirtySeconds() {
-        try (WsClient bobWs = subscribe(two.api(), bob)) {
+        try (WsClient bobWs = subscribe(two.api(), bob); WsClient carolWs = subscribe(three.api(), carol)) {
             subscribe(one.api(), alice);
             bobWs.await(f -> isPresence(f, alice.userId(), "online"), Duration.ofSeconds(10));
+            carolWs.await(f -> isPresence(f, alice.userId(), "online"), Duration.ofSeconds(10));
             Instant killedAt = Instant.now();
             one.kill();
             bobWs.await(f -> isPresence(f, alice.userId(), "offline"), Duration.ofSeconds(30));
+            carolWs.await(f -> isPresence(f, alice.userId(), "offline"), Duration.ofSeconds(30));
             assertThat(Duration.between(killedAt, Instant.now())).isLessThan(Duration.ofSeconds(30));
-            assertThat(awaitOffline(two.api(), alice.userId(), Duration.ofSeconds(1))).isTrue();
-            assertThat(onlineUserIds(two.api())).contains(bob.userId());
+            for (ChorusProcess survivor : java.util.List.of(two, three)) {
+                assertThat(awaitOffline(survivor.api(), alice.userId(), Duration.ofSeconds(1))).isTrue();
+                assertThat(onlineUserIds(survivor.api())).contains(bob.userId(), carol.userId());
+            }
         }
     }
 

@@ -171,15 +171,15 @@ class ScheduledMessagesApiTest {
     }
 
     @Test
-    void adminLocksShowsTheSchedulerLockWhileItIsHeld() {
-        var locks = dev.chorus.support.Api.JSON.createArrayNode();
-        Await.until(Duration.ofSeconds(10), "the scheduler lock is seen held", () -> {
-            var seen = api.get("/admin/locks", admin.accessToken()).json().path("locks");
-            seen.forEach(locks::add);
-            return seen.valueStream().anyMatch(l -> "scheduler".equals(l.path("name").asString()));
-        });
-        var lock = locks.valueStream().filter(l -> "scheduler".equals(l.path("name").asString())).findFirst().orElseThrow();
-        assertThat(lock.path("holder").asString()).isIn("api-1", "api-2");
-        assertThat(Instant.parse(lock.path("expiresAt").asString())).isAfter(Instant.parse(lock.path("acquiredAt").asString()));
+    void adminLocksListsAHeldLockWithItsHolderOnEveryInstance() {
+        var locks = cluster.instances().get(0).bean(dev.chorus.cluster.DistributedLocks.class);
+        try (var held = locks.tryAcquire("nightly-report", Duration.ofSeconds(30)).orElseThrow()) {
+            var listed = cluster.instances().get(1).api().get("/admin/locks", admin.accessToken()).json().path("locks")
+                    .valueStream().filter(l -> "nightly-report".equals(l.path("name").asString())).findFirst().orElseThrow();
+            assertThat(listed.path("holder").asString()).isEqualTo("api-1");
+            assertThat(Instant.parse(listed.path("expiresAt").asString())).isAfter(Instant.parse(listed.path("acquiredAt").asString()));
+            assertThat(held.isHeld()).isTrue();
+        }
+        assertThat(api.get("/admin/locks", admin.accessToken()).raw().body()).doesNotContain("nightly-report");
     }
 }

@@ -30,17 +30,17 @@ class SchedulerHolderKilledProcessTest {
         String adminEmail = "admin-" + java.util.UUID.randomUUID() + "@example.test";
         cluster = new TestCluster().with("RATE_LIMIT_PER_IP", "0").with("RATE_LIMIT_PER_USER", "0").with("ADMIN_EMAILS", adminEmail);
         List<ChorusProcess> processes = List.of(
-                cluster.startProcess("kill-1", "--chorus.scheduling.batch-size=5", "--chorus.scheduling.lock-ttl=PT3S"),
-                cluster.startProcess("kill-2", "--chorus.scheduling.batch-size=5", "--chorus.scheduling.lock-ttl=PT3S"),
-                cluster.startProcess("kill-3", "--chorus.scheduling.batch-size=5", "--chorus.scheduling.lock-ttl=PT3S"));
+                cluster.startProcess("kill-1", "--chorus.scheduling.batch-size=2", "--chorus.scheduling.lock-ttl=PT3S"),
+                cluster.startProcess("kill-2", "--chorus.scheduling.batch-size=2", "--chorus.scheduling.lock-ttl=PT3S"),
+                cluster.startProcess("kill-3", "--chorus.scheduling.batch-size=2", "--chorus.scheduling.lock-ttl=PT3S"));
         Api api = processes.get(0).api();
         Session admin = api.newUser("admin", adminEmail);
         String group = api.createGroup(admin.accessToken(), "kill");
         int count = 300;
-        Instant base = Instant.now().plusSeconds(6);
+        Instant base = Instant.now().plusSeconds(6); // all due at once: one long pass, the lock held throughout
         for (int i = 0; i < count; i++) {
             assertThat(processes.get(i % 3).api().post("/api/scheduled-messages", admin.accessToken(), Map.of(
-                    "groupId", group, "content", "o" + i, "sendAt", base.plusMillis(i * 5L).toString())).status()).isEqualTo(201);
+                    "groupId", group, "content", "o" + i, "sendAt", base.toString())).status()).isEqualTo(201);
         }
         Await.until(Duration.ofSeconds(30), "sending has started",
                 () -> cluster.queryLong("SELECT count(*) FROM scheduled_occurrences") > 0);
