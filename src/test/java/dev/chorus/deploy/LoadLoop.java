@@ -36,6 +36,12 @@ final class LoadLoop implements AutoCloseable {
 
     /** Starts the loop; {@code request} gets a running number and sends one request. */
     static LoadLoop start(int threads, long maxRequests, Duration maxTime, IntFunction<Response> request, Predicate<Response> ok) {
+        return start(threads, maxRequests, maxTime, Duration.ZERO, request, ok);
+    }
+
+    /** As above, each caller pausing {@code pacing} between its requests: a steady load rather than a flood. */
+    static LoadLoop start(int threads, long maxRequests, Duration maxTime, Duration pacing, IntFunction<Response> request,
+            Predicate<Response> ok) {
         LoadLoop loop = new LoadLoop(threads);
         Instant deadline = Instant.now().plus(maxTime);
         for (int t = 0; t < threads; t++) {
@@ -46,6 +52,13 @@ final class LoadLoop implements AutoCloseable {
                         break;
                     }
                     loop.record(() -> request.apply((int) n), ok);
+                    if (!pacing.isZero()) {
+                        try {
+                            Thread.sleep(pacing);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
                 }
             });
         }
