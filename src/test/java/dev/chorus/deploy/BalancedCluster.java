@@ -28,8 +28,14 @@ final class BalancedCluster implements AutoCloseable {
 
     /** Starts {@code count} instance processes in parallel (named prefix-1 ...), then the balancer in front of them. */
     static BalancedCluster start(Balancer.Kind kind, String prefix, int count, Map<String, String> env) {
-        TestCluster cluster = new TestCluster().with("RATE_LIMIT_PER_USER", "0").with("RATE_LIMIT_PER_IP", "0");
+        TestCluster cluster = new TestCluster();
         env.forEach(cluster::with);
+        return start(kind, prefix, count, cluster);
+    }
+
+    /** As above, on a cluster made beforehand (for settings that need its database name). */
+    static BalancedCluster start(Balancer.Kind kind, String prefix, int count, TestCluster cluster) {
+        cluster.with("RATE_LIMIT_PER_USER", "0").with("RATE_LIMIT_PER_IP", "0");
         try {
             List<CompletableFuture<ChorusProcess>> starting = new ArrayList<>();
             for (int i = 1; i <= count; i++) {
