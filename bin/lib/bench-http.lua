@@ -22,7 +22,7 @@ done = function(summary, latency, requests)
     '"instances":%s,"balancer":"nginx","connections":%d,"durationS":%.1f,"requests":%d,"rps":%.0f,' ..
     '"p50Ms":%.2f,"p95Ms":%.2f,"p99Ms":%.2f,"maxMs":%.2f,' ..
     '"errors":{"connect":%d,"read":%d,"write":%d,"timeout":%d,"non2xx":%d}}\n',
-    os.getenv("CHORUS_INSTANCES") or "3", wrk.connections or 0, seconds, summary.requests, summary.requests / seconds,
+    os.getenv("CHORUS_INSTANCES") or "3", tonumber(os.getenv("CHORUS_CONNECTIONS") or "0"), seconds, summary.requests, summary.requests / seconds,
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
     e.connect, e.read, e.write, e.timeout, e.status))
 end
