@@ -22,31 +22,55 @@ public final class ChorusProcess implements AutoCloseable {
     private final Process process;
     private final Api api;
     private final Path log;
+    private final int port;
+    private final Map<String, String> env;
+    private final List<String> springArgs;
 
-    private ChorusProcess(String id, Process process, Api api, Path log) {
+    private ChorusProcess(String id, Process process, int port, Path log, Map<String, String> env, List<String> springArgs) {
         this.id = id;
         this.process = process;
-        this.api = api;
+        this.api = new Api("http://127.0.0.1:" + port);
         this.log = log;
+        this.port = port;
+        this.env = env;
+        this.springArgs = springArgs;
     }
 
-    /** Starts the process and waits until it reports ready. */
+    /** Starts the process on a free port and waits until it reports ready. */
     public static ChorusProcess start(String id, Map<String, String> env, String... springArgs) {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return start(id, port, false, Map.copyOf(env), List.of(springArgs));
+    }
+
+    /**
+     * Starts this instance again, same id, port, environment and arguments, once its process has exited (after
+     * {@link #kill()} or {@link #terminate}); waits until it reports ready. Its log is appended to the same file.
+     */
+    public ChorusProcess restart() {
+        if (process.isAlive()) {
+            throw new IllegalStateException(id + " is still running (pid " + process.pid() + ")");
+        }
+        return start(id, port, true, env, springArgs);
+    }
+
+    private static ChorusProcess start(String id, int port, boolean appendLog, Map<String, String> env, List<String> springArgs) {
         try {
-            int port;
-            try (ServerSocket probe = new ServerSocket(0)) {
-                port = probe.getLocalPort();
-            }
             Path logs = Files.createDirectories(Path.of("target", "process-logs"));
             Path log = logs.resolve(id + ".log");
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "dev.chorus.ChorusApplication"));
-            command.addAll(List.of(springArgs));
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            command.addAll(springArgs);
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(appendLog ? ProcessBuilder.Redirect.appendTo(log.toFile()) : ProcessBuilder.Redirect.to(log.toFile()));
             builder.environment().putAll(env);
             builder.environment().put("INSTANCE_ID", id);
             builder.environment().put("PORT", Integer.toString(port));
-            ChorusProcess started = new ChorusProcess(id, builder.start(), new Api("http://127.0.0.1:" + port), log);
+            ChorusProcess started = new ChorusProcess(id, builder.start(), port, log, env, springArgs);
             started.awaitReady(Duration.ofSeconds(90));
             return started;
         } catch (IOException e) {
@@ -60,6 +84,10 @@ public final class ChorusProcess implements AutoCloseable {
 
     public Api api() {
         return api;
+    }
+
+    public int port() {
+        return port;
     }
 
     public long pid() {
@@ -76,9 +104,19 @@ public final class ChorusProcess implements AutoCloseable {
         waitFor(Duration.ofSeconds(10));
     }
 
+    /** SIGTERM without waiting: the graceful shutdown path runs while the caller goes on. */
+    public void signalTerminate() {
+        process.destroy();
+    }
+
     /** SIGTERM: the graceful shutdown path. Returns once the process has exited. */
     public void terminate(Duration timeout) {
         process.destroy();
+        waitFor(timeout);
+    }
+
+    /** Waits until the process has exited (after {@link #signalTerminate()}); fails after the timeout. */
+    public void awaitExit(Duration timeout) {
         waitFor(timeout);
     }
 

@@ -52,6 +52,10 @@ public final class PgBouncer implements AutoCloseable {
                 ignore_startup_parameters = extra_float_digits,options
                 logfile = %s
                 """.formatted(port, poolSize, dir.resolve("pgbouncer.log")));
+        return launch(ini, dir, port);
+    }
+
+    private static PgBouncer launch(Path ini, Path dir, int port) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         if ("root".equals(System.getProperty("user.name"))) {
             command.addAll(List.of("runuser", "-u", "postgres", "--")); // PgBouncer refuses to run as root
@@ -62,6 +66,32 @@ public final class PgBouncer implements AutoCloseable {
         PgBouncer bouncer = new PgBouncer(process, dir, port);
         bouncer.awaitListening(Duration.ofSeconds(20));
         return bouncer;
+    }
+
+    /**
+     * PgBouncer on the production config of deploy/pgbouncer/pgbouncer.ini, rendered by deploy/render for this machine
+     * (loopback, a free port, the local PostgreSQL as user postgres) with one database and a server pool of
+     * {@code poolSize}.
+     */
+    public static PgBouncer startDeployed(String database, int poolSize) throws IOException, InterruptedException {
+        if (!Files.isExecutable(BINARY)) {
+            throw new IllegalStateException("PgBouncer is not installed at " + BINARY + ": run bin/chorus test, which installs it");
+        }
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        Path dir = Files.createTempDirectory("chorus-pgbouncer");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path ini = dir.resolve("pgbouncer.ini");
+        Process render = new ProcessBuilder("deploy/render", "pgbouncer", "--listen", "127.0.0.1:" + port, "--run-dir", dir.toString(),
+                "--servers", "127.0.0.1:5432", "--database", database, "--pool-size", Integer.toString(poolSize), "--auth-user", "postgres")
+                .redirectOutput(ini.toFile()).redirectError(dir.resolve("render.log").toFile()).start();
+        if (!render.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || render.exitValue() != 0) {
+            throw new IllegalStateException("deploy/render pgbouncer failed: " + Files.readString(dir.resolve("render.log")));
+        }
+        Files.setPosixFilePermissions(ini, PosixFilePermissions.fromString("rw-r--r--"));
+        return launch(ini, dir, port);
     }
 
     public int port() {

@@ -74,6 +74,20 @@ public final class TestCluster implements AutoCloseable {
         return process;
     }
 
+    /** Starts an instance process with extra environment variables; stopped on close. */
+    public ChorusProcess startProcess(String instanceId, Map<String, String> overrides, String... springArgs) {
+        ChorusProcess process = ChorusProcess.start(instanceId, env(instanceId, overrides), springArgs);
+        processes.add(process);
+        return process;
+    }
+
+    /** Starts an exited instance process again on its port ({@link ChorusProcess#restart()}); stopped on close. */
+    public ChorusProcess restart(ChorusProcess exited) {
+        ChorusProcess process = exited.restart();
+        processes.add(process);
+        return process;
+    }
+
     public Instance start(String instanceId, Map<String, String> overrides, String... args) {
         Map<String, String> env = env(instanceId, overrides);
         List<String> all = new ArrayList<>(List.of("--chorus.shutdown.drain-delay=PT0S",

@@ -1,0 +1,231 @@
+package dev.chorus.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.support.PgBouncer;
+import dev.chorus.support.TestCluster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * Every file of deploy/ checked with the real tool where this machine has one: nginx -t, haproxy -c, PgBouncer
+ * starting and serving on its config, docker-compose config (the schema of Compose, every profile), the
+ * Kubernetes manifests against the API schemas offline (deploy/check/k8s.mjs) and the Dockerfile with a linter;
+ * plus what no schema knows: the manifests agree with each other and with how Chorus shuts down.
+ * A missing tool fails the test with the command that installs it (bin/chorus test installs them all).
+ */
+class DeployKitTest {
+
+    static final Path DEPLOY = Path.of("deploy");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void nginxAcceptsTheRenderedTemplate() throws Exception {
+        Path conf = render("nginx", "--listen", "127.0.0.1:18080", "--run-dir", tmp.toString(),
+                "--servers", "a=127.0.0.1:8081,b=127.0.0.1:8082,c=127.0.0.1:8083", "--down", "b");
+        assertThat(directives(conf)).contains("least_conn;", "server 127.0.0.1:8082 max_fails=2 fail_timeout=5s down;",
+                "keepalive 64;", "proxy_next_upstream error timeout http_502 http_503 http_504;", "client_max_body_size 64k;")
+                .doesNotContain("non_idempotent", "@SERVER@", "@LISTEN@", "@RUN_DIR@");
+        Result test = run(List.of(tool("/usr/sbin/nginx", "nginx"), "-t", "-p", tmp + "/", "-e", tmp.resolve("err.log").toString(),
+                "-c", conf.toString()));
+        assertThat(test.exit()).as(test.output()).isZero();
+        assertThat(test.output()).contains("test is successful");
+    }
+
+    @Test
+    void haproxyAcceptsTheRenderedTemplate() throws Exception {
+        Path cfg = render("haproxy", "--listen", "127.0.0.1:18081", "--run-dir", tmp.toString(),
+                "--servers", "chorus-1=127.0.0.1:8081,chorus-2=127.0.0.1:8082", "--down", "chorus-2");
+        assertThat(Files.readString(cfg)).contains("balance leastconn", "http-check send meth GET uri /health/ready",
+                "server chorus-1 127.0.0.1:8081", "server chorus-2 127.0.0.1:8082 disabled", "timeout tunnel 1h");
+        Result check = run(List.of(tool("/usr/sbin/haproxy", "haproxy"), "-c", "-f", cfg.toString()));
+        assertThat(check.exit()).as(check.output()).isZero();
+        assertThat(check.output()).contains("Configuration file is valid");
+    }
+
+    @Test
+    void theComposeBalancerConfigIsTheTemplateRenderedForTheComposeService() throws Exception {
+        Path fresh = render("nginx", "--listen", "8080", "--run-dir", "/tmp", "--servers", "chorus:8080");
+        assertThat(Files.readString(DEPLOY.resolve("compose/nginx.conf"))).as("deploy/compose/nginx.conf is stale: re-render it")
+                .isEqualTo(Files.readString(fresh));
+    }
+
+    @Test
+    void pgBouncerStartsOnItsConfigAndServesInTransactionPooling() throws Exception {
+        try (TestCluster cluster = new TestCluster(); PgBouncer bouncer = PgBouncer.startDeployed(cluster.database(), 2);
+                Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + bouncer.port() + "/" + cluster.database()
+                        + "?prepareThreshold=0", "postgres", "");
+                ResultSet rs = c.createStatement().executeQuery("SELECT current_database()")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo(cluster.database());
+        }
+        assertThat(Files.readString(DEPLOY.resolve("pgbouncer/pgbouncer.ini"))).contains("pool_mode = transaction");
+    }
+
+    @Test
+    void dockerComposeAcceptsTheComposeFileWithEveryProfile() throws Exception {
+        String compose = tool("/usr/bin/docker-compose", "docker-compose");
+        Map<String, String> env = Map.of("POSTGRES_PASSWORD", "check", "JWT_SECRET", "check-only-0123456789-0123456789-0123");
+        Path file = DEPLOY.resolve("compose/compose.yaml");
+        Result plain = run(List.of(compose, "-f", file.toString(), "config", "-q"), env);
+        assertThat(plain.exit()).as(plain.output()).isZero();
+        Result all = run(List.of(compose, "-f", file.toString(), "--profile", "kafka", "--profile", "sentinel", "config", "--services"), env);
+        assertThat(all.exit()).as(all.output()).isZero();
+        assertThat(all.output().lines().toList()).contains("postgres", "pgbouncer", "redis", "chorus", "nginx", "kafka",
+                "redis-sentinel");
+        Result noSecret = run(List.of(compose, "-f", file.toString(), "config", "-q"), Map.of());
+        assertThat(noSecret.exit()).as("compose without POSTGRES_PASSWORD and JWT_SECRET").isNotZero();
+    }
+
+    @Test
+    void theKubernetesManifestsMatchTheApiSchemasAndAMisspeltFieldIsCaught() throws Exception {
+        Result check = k8sCheck(DEPLOY.resolve("k8s").toAbsolutePath());
+        assertThat(check.exit()).as(check.output()).isZero();
+        assertThat(check.output()).contains("apps/v1 Deployment chorus", "policy/v1 PodDisruptionBudget chorus",
+                "autoscaling/v2 HorizontalPodAutoscaler chorus", "networking.k8s.io/v1 Ingress chorus", "v1 Service chorus");
+
+        Path broken = Files.createDirectories(tmp.resolve("k8s"));
+        Files.writeString(broken.resolve("deployment.yaml"), Files.readString(DEPLOY.resolve("k8s/deployment.yaml"))
+                .replace("readinessProbe:", "readinesProbe:"));
+        Result caught = k8sCheck(broken);
+        assertThat(caught.exit()).isNotZero();
+        assertThat(caught.output()).contains("unknown fields: spec.template.spec.containers[0].readinesProbe");
+    }
+
+    @Test
+    void theDeploymentDrainsBeforeItIsKilledAndEveryManifestPointsAtIt() throws Exception {
+        Map<String, Object> deployment = yaml("deployment.yaml");
+        Map<String, Object> pod = map(map(map(deployment, "spec"), "template"), "spec");
+        Map<String, Object> container = list(pod, "containers").getFirst();
+        assertThat(path(map(container, "readinessProbe"), "httpGet", "path")).isEqualTo("/health/ready");
+        assertThat(path(map(container, "livenessProbe"), "httpGet", "path")).isEqualTo("/health/live");
+        assertThat(path(map(container, "startupProbe"), "httpGet", "path")).isEqualTo("/health/live");
+        List<?> preStop = (List<?>) path(map(container, "lifecycle"), "preStop", "exec", "command");
+        int preStopSeconds = Integer.parseInt(preStop.getLast().toString());
+        Duration grace = Duration.parse(path(yaml("configmap.yaml"), "data", "SHUTDOWN_GRACE").toString());
+        int drainAndSockets = 2 + 3; // DrainState's 2 s, SocketShutdown's 3 s at most
+        assertThat((Integer) pod.get("terminationGracePeriodSeconds"))
+                .isGreaterThan(preStopSeconds + drainAndSockets + (int) grace.toSeconds());
+
+        Object labels = path(deployment, "spec", "selector", "matchLabels");
+        assertThat(path(yaml("pdb.yaml"), "spec", "selector", "matchLabels")).isEqualTo(labels);
+        assertThat(path(yaml("service.yaml"), "spec", "selector")).isEqualTo(labels);
+        assertThat(path(yaml("hpa.yaml"), "spec", "scaleTargetRef", "name")).isEqualTo(path(deployment, "metadata", "name"));
+        Map<String, Object> ingress = yaml("ingress.yaml");
+        Map<String, Object> backend = map(map(list(map(list(map(ingress, "spec"), "rules").getFirst(), "http"), "paths").getFirst(),
+                "backend"), "service");
+        assertThat(backend.get("name")).isEqualTo(path(yaml("service.yaml"), "metadata", "name"));
+        assertThat(path(backend, "port", "name")).isEqualTo("http");
+        assertThat(path(ingress, "metadata", "annotations").toString()).contains("proxy-read-timeout=3600", "proxy-send-timeout=3600");
+    }
+
+    @Test
+    void theDockerfileIsMultiStageNonRootAndContainerAwareAndPassesTheLinter() throws Exception {
+        String dockerfile = Files.readString(DEPLOY.resolve("Dockerfile"));
+        assertThat(dockerfile.lines().filter(l -> l.startsWith("FROM ")).count()).isGreaterThanOrEqualTo(2);
+        assertThat(dockerfile).contains("USER 10001", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "/health/ready");
+        Path lint = DEPLOY.resolve("check/node_modules/.bin/dockerfile-utils");
+        if (!Files.isExecutable(lint)) {
+            throw new AssertionError(lint + " is missing: run bin/chorus test (or npm ci in deploy/check)");
+        }
+        Result result = run(List.of(lint.toString(), "lint", DEPLOY.resolve("Dockerfile").toString()));
+        assertThat(result.exit()).as(result.output()).isZero();
+    }
+
+    // ---- helpers ----
+
+    record Result(int exit, String output) {
+    }
+
+    Path render(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(DEPLOY.resolve("render").toString()));
+        command.addAll(List.of(args));
+        Result r = run(command);
+        assertThat(r.exit()).as(r.output()).isZero();
+        Path out = Files.createTempFile(tmp, "rendered", ".conf");
+        Files.writeString(out, r.output());
+        return out;
+    }
+
+    Result k8sCheck(Path dir) throws Exception {
+        Path modules = DEPLOY.resolve("check/node_modules");
+        if (!Files.isDirectory(modules)) {
+            throw new AssertionError(modules + " is missing: run bin/chorus test (or npm ci in deploy/check)");
+        }
+        return run(List.of(tool("/usr/bin/node", "nodejs"), "k8s.mjs", dir.toString()), Map.of(), DEPLOY.resolve("check"));
+    }
+
+    static String tool(String path, String debianPackage) {
+        if (!Files.isExecutable(Path.of(path))) {
+            throw new AssertionError(path + " is missing: run bin/chorus test, or apt-get install " + debianPackage);
+        }
+        return path;
+    }
+
+    /** The file without its comment lines. */
+    static String directives(Path file) throws IOException {
+        return String.join("\n", Files.readAllLines(file).stream().filter(l -> !l.strip().startsWith("#")).toList());
+    }
+
+    static Result run(List<String> command) throws IOException, InterruptedException {
+        return run(command, Map.of());
+    }
+
+    static Result run(List<String> command, Map<String, String> env) throws IOException, InterruptedException {
+        return run(command, env, Path.of("."));
+    }
+
+    static Result run(List<String> command, Map<String, String> env, Path dir) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        builder.environment().remove("POSTGRES_PASSWORD");
+        builder.environment().remove("JWT_SECRET");
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        byte[] out = process.getInputStream().readAllBytes();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError(command + " did not finish within 60 s");
+        }
+        return new Result(process.exitValue(), new String(out));
+    }
+
+    static Map<String, Object> yaml(String file) throws IOException {
+        LoaderOptions options = new LoaderOptions();
+        options.setAllowDuplicateKeys(false);
+        return new Yaml(options).load(Files.readString(DEPLOY.resolve("k8s").resolve(file)));
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> map(Map<String, Object> parent, String key) {
+        return (Map<String, Object>) parent.get(key);
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> list(Map<String, Object> parent, String key) {
+        return (List<Map<String, Object>>) parent.get(key);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Object path(Map<String, Object> root, String... keys) {
+        Object node = root;
+        for (String key : keys) {
+            node = ((Map<String, Object>) node).get(key);
+        }
+        return node;
+    }
+}

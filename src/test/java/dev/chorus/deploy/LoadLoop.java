@@ -1,0 +1,125 @@
+package dev.chorus.deploy;
+
+import dev.chorus.support.Api.Response;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
+import java.util.function.Predicate;
+
+/**
+ * A bounded client loop: {@code threads} callers send requests one after another until {@link #stop()}, the
+ * request budget or the time budget, whichever comes first. Every response is judged by {@code ok}; anything else
+ * (another status, an exception) is kept as a failure, with the instance that served each success counted.
+ */
+final class LoadLoop implements AutoCloseable {
+
+    private final ExecutorService pool;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong succeeded = new AtomicLong();
+    private final Queue<String> failures = new ConcurrentLinkedQueue<>();
+    private final Map<String, AtomicLong> byInstance = new ConcurrentHashMap<>();
+
+    private LoadLoop(int threads) {
+        this.pool = Executors.newFixedThreadPool(threads);
+    }
+
+    /** Starts the loop; {@code request} gets a running number and sends one request. */
+    static LoadLoop start(int threads, long maxRequests, Duration maxTime, IntFunction<Response> request, Predicate<Response> ok) {
+        return start(threads, maxRequests, maxTime, Duration.ZERO, request, ok);
+    }
+
+    /** As above, each caller pausing {@code pacing} between its requests: a steady load rather than a flood. */
+    static LoadLoop start(int threads, long maxRequests, Duration maxTime, Duration pacing, IntFunction<Response> request,
+            Predicate<Response> ok) {
+        LoadLoop loop = new LoadLoop(threads);
+        Instant deadline = Instant.now().plus(maxTime);
+        for (int t = 0; t < threads; t++) {
+            loop.pool.submit(() -> {
+                while (loop.running.get() && Instant.now().isBefore(deadline)) {
+                    long n = loop.sent.incrementAndGet();
+                    if (n > maxRequests) {
+                        break;
+                    }
+                    loop.record(() -> request.apply((int) n), ok);
+                    if (!pacing.isZero()) {
+                        try {
+                            Thread.sleep(pacing);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+        return loop;
+    }
+
+    private void record(java.util.function.Supplier<Response> call, Predicate<Response> ok) {
+        try {
+            Response r = call.get();
+            if (ok.test(r)) {
+                succeeded.incrementAndGet();
+                String instance = r.header("X-Instance-ID");
+                byInstance.computeIfAbsent(instance == null ? "?" : instance, k -> new AtomicLong()).incrementAndGet();
+            } else {
+                failures.add(r.status() + " " + r.raw().request().method() + " " + r.raw().uri().getPath() + " " + r.raw().body());
+            }
+        } catch (RuntimeException e) {
+            failures.add(e.toString());
+        }
+    }
+
+    long succeeded() {
+        return succeeded.get();
+    }
+
+    long servedBy(String instance) {
+        AtomicLong n = byInstance.get(instance);
+        return n == null ? 0 : n.get();
+    }
+
+    Map<String, Long> byInstance() {
+        Map<String, Long> copy = new java.util.TreeMap<>();
+        byInstance.forEach((k, v) -> copy.put(k, v.get()));
+        return copy;
+    }
+
+    List<String> failures() {
+        return List.copyOf(failures);
+    }
+
+    /** Stops sending and waits for the requests in flight. */
+    void stop() {
+        running.set(false);
+        finish(Duration.ofSeconds(60));
+    }
+
+    /** Waits until the loop has used up its budget. */
+    void finish(Duration timeout) {
+        pool.shutdown();
+        try {
+            if (!pool.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("requests still in flight after " + timeout);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        pool.shutdownNow();
+    }
+}

@@ -1,0 +1,221 @@
+package dev.chorus.support;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * A real nginx or HAProxy process in front of instance processes, on a free loopback port, with its config rendered
+ * from the template in {@code deploy/} by {@code deploy/render} (the same path bin/chorus takes). Its files (config,
+ * logs, pid) live in {@code target/balancers/<kind>-<id>/}. It never touches a system nginx or HAProxy.
+ *
+ * <p>{@link #takeOut} and {@link #putBack} re-render the config with an instance marked down or up and reload the
+ * balancer gracefully, as a planned restart does.
+ */
+public final class Balancer implements AutoCloseable {
+
+    public enum Kind {
+        NGINX("/usr/sbin/nginx", "nginx"), HAPROXY("/usr/sbin/haproxy", "haproxy");
+
+        final Path binary;
+        final String renderName;
+
+        Kind(String binary, String renderName) {
+            this.binary = Path.of(binary);
+            this.renderName = renderName;
+        }
+    }
+
+    private static final Path RENDER = Path.of("deploy", "render");
+
+    private final Kind kind;
+    private final Path dir;
+    private final int port;
+    private final Map<String, Integer> instances;
+    private final Set<String> down = new LinkedHashSet<>();
+    private final Process process;
+    private final Api api;
+
+    private Balancer(Kind kind, Path dir, int port, Map<String, Integer> instances, Process process) {
+        this.kind = kind;
+        this.dir = dir;
+        this.port = port;
+        this.instances = instances;
+        this.process = process;
+        this.api = new Api("http://127.0.0.1:" + port);
+    }
+
+    /** Starts a balancer for the given instances (name → port on 127.0.0.1) and waits until it accepts connections. */
+    public static Balancer start(Kind kind, Map<String, Integer> instances) {
+        if (!Files.isExecutable(kind.binary)) {
+            throw new IllegalStateException(kind.renderName + " is not installed at " + kind.binary
+                    + ": run bin/chorus test (it installs nginx, HAProxy and wrk) or apt-get install " + kind.renderName);
+        }
+        try {
+            int port;
+            try (ServerSocket probe = new ServerSocket(0)) {
+                port = probe.getLocalPort();
+            }
+            Path dir = Files.createDirectories(Path.of("target", "balancers").toAbsolutePath()
+                    .resolve(kind.renderName + "-" + UUID.randomUUID().toString().substring(0, 8)));
+            // nginx's workers run as nobody when the master is root: they need to reach their temporary files.
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Map<String, Integer> servers = new LinkedHashMap<>(instances);
+            Balancer balancer = new Balancer(kind, dir, port, servers, null);
+            balancer.render();
+            Process process = new ProcessBuilder(balancer.command()).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("stdout.log").toFile()).start();
+            Balancer started = new Balancer(kind, dir, port, servers, process);
+            started.awaitListening(Duration.ofSeconds(20));
+            return started;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public Api api() {
+        return api;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** The rendered configuration file. */
+    public Path config() {
+        return dir.resolve(kind == Kind.NGINX ? "nginx.conf" : "haproxy.cfg");
+    }
+
+    /** Marks the instance down (no new requests or sockets go to it) and reloads; returns once the reload took. */
+    public void takeOut(String instance) {
+        down.add(instance);
+        reload();
+    }
+
+    /** Puts the instance back into the rotation and reloads. */
+    public void putBack(String instance) {
+        down.remove(instance);
+        reload();
+    }
+
+    private List<String> command() {
+        return switch (kind) {
+            case NGINX -> List.of(kind.binary.toString(), "-p", dir + "/", "-e", dir.resolve("nginx-startup.log").toString(),
+                    "-c", config().toString(), "-g", "daemon off;");
+            // Master-worker mode without daemonising: SIGUSR2 reloads, the old worker finishes its connections.
+            case HAPROXY -> List.of(kind.binary.toString(), "-W", "-db", "-f", config().toString());
+        };
+    }
+
+    private void render() throws IOException {
+        String servers = instances.entrySet().stream().map(e -> e.getKey() + "=127.0.0.1:" + e.getValue())
+                .collect(Collectors.joining(","));
+        List<String> command = new ArrayList<>(List.of(RENDER.toString(), kind.renderName, "--listen", "127.0.0.1:" + port,
+                "--run-dir", dir.toString(), "--servers", servers, "--down", String.join(",", down)));
+        Process render = new ProcessBuilder(command).redirectOutput(config().toFile())
+                .redirectError(dir.resolve("render.log").toFile()).start();
+        try {
+            if (!render.waitFor(10, TimeUnit.SECONDS) || render.exitValue() != 0) {
+                throw new IllegalStateException("deploy/render failed: " + Files.readString(dir.resolve("render.log")));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void reload() {
+        try {
+            render();
+            Set<Long> before = workers();
+            signal(kind == Kind.NGINX ? "HUP" : "USR2");
+            Instant deadline = Instant.now().plusSeconds(15);
+            while (Instant.now().isBefore(deadline)) {
+                Set<Long> now = workers();
+                now.removeAll(before);
+                if (!now.isEmpty()) {
+                    return; // a worker with the new configuration is serving; the old ones only finish what they hold
+                }
+                process.waitFor(50, TimeUnit.MILLISECONDS);
+            }
+            throw new IllegalStateException(kind.renderName + " did not reload within 15 s; see " + dir);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Set<Long> workers() {
+        return process.toHandle().children().filter(ProcessHandle::isAlive).map(ProcessHandle::pid)
+                .collect(Collectors.toCollection(LinkedHashSet::new));
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start();
+        if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
+    private void awaitListening(Duration timeout) throws IOException {
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(kind.renderName + " exited: " + Files.readString(dir.resolve("stdout.log"))
+                        + readIfExists(dir.resolve("nginx-startup.log")) + readIfExists(dir.resolve("nginx-error.log")));
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException notYet) {
+                try {
+                    process.waitFor(50, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+        throw new IllegalStateException(kind.renderName + " did not listen on " + port + " within " + timeout);
+    }
+
+    private static String readIfExists(Path file) throws IOException {
+        return Files.exists(file) ? Files.readString(file) : "";
+    }
+
+    /** Stops the balancer (SIGTERM: fast shutdown), then any worker left behind. */
+    @Override
+    public void close() {
+        List<ProcessHandle> children = process.toHandle().descendants().toList();
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        children.forEach(ProcessHandle::destroyForcibly);
+    }
+}
