@@ -30,7 +30,7 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * Arguments: {@code --urls http://127.0.0.1:9081,...} (the instances), {@code --subscribers}, {@code --groups},
  * {@code --rate}, {@code --duration} (seconds), {@code --publishers} (sockets that publish), {@code --warmup} (seconds
- * of publishing at the same rate before measuring, so the JIT has compiled the hot paths; default 10).
+ * of publishing at the same rate before measuring, so the JIT has compiled the hot paths; default 60).
  */
 public final class FanOutBenchmark {
 
@@ -60,7 +60,7 @@ public final class FanOutBenchmark {
         rate = Integer.parseInt(args.getOrDefault("rate", "1000"));
         durationSeconds = Integer.parseInt(args.getOrDefault("duration", "30"));
         publishers = Integer.parseInt(args.getOrDefault("publishers", "30"));
-        warmupSeconds = Integer.parseInt(args.getOrDefault("warmup", "10"));
+        warmupSeconds = Integer.parseInt(args.getOrDefault("warmup", "60"));
         long expected = (long) rate * durationSeconds * Math.max(1, subscribers / groups) * 2L;
         latenciesNanos = new long[(int) Math.min(Integer.MAX_VALUE - 8, Math.max(1_000_000, expected))];
     }
