@@ -28,16 +28,10 @@ public final class PgBouncer implements AutoCloseable {
     }
 
     public static PgBouncer start(int poolSize) throws IOException, InterruptedException {
-        if (!Files.isExecutable(BINARY)) {
-            throw new IllegalStateException("PgBouncer is not installed at " + BINARY + ": run bin/chorus test, which installs it");
-        }
-        int port;
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
-        Path dir = Files.createTempDirectory("chorus-pgbouncer");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-        Path ini = dir.resolve("pgbouncer.ini");
+        Workspace w = Workspace.create();
+        int port = w.port();
+        Path dir = w.dir();
+        Path ini = w.ini();
         Files.writeString(ini, """
                 [databases]
                 * = host=127.0.0.1 port=5432 user=postgres
@@ -74,16 +68,10 @@ public final class PgBouncer implements AutoCloseable {
      * {@code poolSize}.
      */
     public static PgBouncer startDeployed(String database, int poolSize) throws IOException, InterruptedException {
-        if (!Files.isExecutable(BINARY)) {
-            throw new IllegalStateException("PgBouncer is not installed at " + BINARY + ": run bin/chorus test, which installs it");
-        }
-        int port;
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
-        Path dir = Files.createTempDirectory("chorus-pgbouncer");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-        Path ini = dir.resolve("pgbouncer.ini");
+        Workspace w = Workspace.create();
+        int port = w.port();
+        Path dir = w.dir();
+        Path ini = w.ini();
         Process render = new ProcessBuilder("deploy/render", "pgbouncer", "--listen", "127.0.0.1:" + port, "--run-dir", dir.toString(),
                 "--servers", "127.0.0.1:5432", "--database", database, "--pool-size", Integer.toString(poolSize), "--auth-user", "postgres")
                 .redirectOutput(ini.toFile()).redirectError(dir.resolve("render.log").toFile()).start();
@@ -92,6 +80,22 @@ public final class PgBouncer implements AutoCloseable {
         }
         Files.setPosixFilePermissions(ini, PosixFilePermissions.fromString("rw-r--r--"));
         return launch(ini, dir, port);
+    }
+
+    /** A free port and a directory PgBouncer's user can write to, for one run. */
+    private record Workspace(int port, Path dir, Path ini) {
+        static Workspace create() throws IOException {
+            if (!Files.isExecutable(BINARY)) {
+                throw new IllegalStateException("PgBouncer is not installed at " + BINARY + ": run bin/chorus test, which installs it");
+            }
+            int port;
+            try (ServerSocket probe = new ServerSocket(0)) {
+                port = probe.getLocalPort();
+            }
+            Path dir = Files.createTempDirectory("chorus-pgbouncer");
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+            return new Workspace(port, dir, dir.resolve("pgbouncer.ini"));
+        }
     }
 
     public int port() {
