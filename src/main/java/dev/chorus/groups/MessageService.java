@@ -1,5 +1,6 @@
 package dev.chorus.groups;
 
+import dev.chorus.groups.internal.GroupCommitWriter;
 import dev.chorus.groups.internal.GroupStore;
 import dev.chorus.groups.internal.MessageStore;
 import dev.chorus.ops.ApiException;
@@ -8,6 +9,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.UUID;
@@ -17,6 +22,7 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.TransactionStatus;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -26,7 +32,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * group's row (which locks it until commit) and inserts the message in the same statement, unless the unique index
  * on (sender, clientMessageId, group) already holds a message; then the transaction rolls back, seq increments
  * included. Concurrent posts to a group from any instance queue on that row lock, so seqs are handed out in commit
- * order with no gap, and a seq N+1 is only ever visible after N is committed.
+ * order with no gap, and a seq N+1 is only ever visible after N is committed. Posts to one group go through
+ * {@link GroupCommitWriter}, which writes concurrent posts in one transaction with the same rules.
  */
 @Service
 public class MessageService {
@@ -37,6 +44,7 @@ public class MessageService {
 
     private final GroupStore groups;
     private final MessageStore messages;
+    private final GroupCommitWriter writer;
     private final TransactionTemplate tx;
     private final ApplicationEventPublisher events;
     private final GroupsProperties limits;
@@ -44,10 +52,11 @@ public class MessageService {
     private final Counter accepted;
     private final Counter persisted;
 
-    MessageService(GroupStore groups, MessageStore messages, PlatformTransactionManager transactions,
+    MessageService(GroupStore groups, MessageStore messages, GroupCommitWriter writer, PlatformTransactionManager transactions,
             ApplicationEventPublisher events, GroupsProperties limits, Clock clock, MeterRegistry meters) {
         this.groups = groups;
         this.messages = messages;
+        this.writer = writer;
         // NESTED: its own transaction when called alone; a savepoint inside a caller's transaction (the scheduler),
         // so a refused post rolls back only itself.
         this.tx = new TransactionTemplate(transactions);
@@ -65,8 +74,12 @@ public class MessageService {
      * of the first post.
      */
     public Posted post(UUID senderId, List<UUID> targetIds, String content, String clientMessageId) {
-        List<UUID> targets = targetIds.stream().distinct().sorted().toList();
-        Posted posted = tx.execute(status -> append(status, senderId, targets, content, clientMessageId));
+        // In PostgreSQL's uuid order (bytewise, which is the order of the lower-case text form), the order in which
+        // appendBatch locks rows too, so posts and batches cannot deadlock.
+        List<UUID> targets = targetIds.stream().distinct().sorted(Comparator.comparing(UUID::toString)).toList();
+        Posted posted = targets.size() == 1 && !TransactionSynchronizationManager.isActualTransactionActive()
+                ? groupCommit(senderId, targets.getFirst(), content, clientMessageId)
+                : tx.execute(status -> append(status, senderId, targets, content, clientMessageId));
         if (posted == null) {
             posted = explainRefusal(senderId, targets, clientMessageId);
         }
@@ -75,6 +88,22 @@ public class MessageService {
             persisted.increment(posted.messages().size());
         }
         return posted;
+    }
+
+    /**
+     * A post to one group, outside any caller transaction, goes through the group-commit writer. Null when it was
+     * refused (then explained like any refusal). If its batch failed as a whole, nothing of it was written and the
+     * post is tried once more in a transaction of its own, which answers a database outage with its own error.
+     */
+    private Posted groupCommit(UUID senderId, UUID groupId, String content, String clientMessageId) {
+        Message draft = new Message(UUID.randomUUID(), groupId, 0, senderId, content, clientMessageId, clock.instant());
+        GroupCommitWriter.Outcome outcome;
+        try {
+            outcome = writer.append(draft).join();
+        } catch (CompletionException | CancellationException batchFailed) {
+            return tx.execute(status -> append(status, senderId, List.of(groupId), content, clientMessageId));
+        }
+        return outcome.stored().map(m -> new Posted(List.of(m), outcome.created())).orElse(null);
     }
 
     public MessageStore.Page history(UUID groupId, Long afterSeq, Long beforeSeq, Integer limit) {
@@ -86,6 +115,11 @@ public class MessageService {
             throw ApiException.badRequest("afterSeq and beforeSeq must not be negative");
         }
         return messages.page(groupId, afterSeq, beforeSeq, size);
+    }
+
+    /** The last seq handed out in each of these groups that exists; one query. */
+    public Map<UUID, Long> lastSeqs(java.util.Collection<UUID> groupIds) {
+        return groups.lastSeqs(groupIds);
     }
 
     /** The group's last seq handed out; 0 when it has no message. */
@@ -101,7 +135,7 @@ public class MessageService {
     /**
      * In one transaction, for each group in id order (so concurrent multi-group posts lock rows in the same order
      * and cannot deadlock): take the next seq and insert. Null, with the transaction marked for rollback, when any
-     * group refused; {@link MessageStored} events are published inside the transaction and delivered after commit.
+     * group refused; {@link MessagesStored} is published inside the transaction and delivered after commit.
      */
     private Posted append(TransactionStatus status, UUID senderId, List<UUID> targets, String content, String clientMessageId) {
         Instant now = clock.instant();
@@ -115,7 +149,7 @@ public class MessageService {
             }
             created.add(new Message(id, groupId, seq.getAsLong(), senderId, content, clientMessageId, now));
         }
-        created.forEach(m -> events.publishEvent(new MessageStored(m)));
+        events.publishEvent(new MessagesStored(created));
         return new Posted(created, true);
     }
 

@@ -130,7 +130,7 @@ class HealthAndHeadersTest {
                 .contains("hikaricp_connections_active")
                 .contains("hikaricp_connections_idle")
                 .contains("hikaricp_connections_pending")
-                .contains("lettuce_seconds_count");
+                .contains("lettuce_command_completion_seconds_count");
     }
 
 }

@@ -1,48 +1,81 @@
 package dev.chorus.cluster.internal;
 
 import dev.chorus.cluster.ClusterBus;
+import dev.chorus.ops.ReadinessCheck;
+import dev.chorus.system.InstanceInfo;
 import dev.chorus.system.RedisKeys;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
  * {@link ClusterBus} on Lettuce's pub/sub connection directly: Spring's RedisMessageListenerContainer hands each
  * message to a task executor, which would lose the per-channel order that fan-out relies on. Lettuce calls us on
- * its I/O thread in arrival order and re-subscribes by itself after a reconnect.
+ * its I/O thread in arrival order and re-subscribes by itself after a reconnect it notices.
+ *
+ * <p>What it does not notice is a subscription that silently stops delivering while the connection looks open (a
+ * half-open TCP connection, a proxy or failover that forgot the subscription). So the bus checks itself end to end:
+ * every probe interval it publishes a probe on a channel of its own and expects to hear it back through its own
+ * subscription. While no probe has come back for the stall threshold, readiness reports {@code bus-stalled}
+ * (SPEC §5), and the bus replaces its subscriber connection (at most once per threshold) until probes flow again.
  */
 @Component
-class LettuceClusterBus implements ClusterBus, DisposableBean {
+class LettuceClusterBus implements ClusterBus, ReadinessCheck, DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(LettuceClusterBus.class);
 
-    private final StatefulRedisPubSubConnection<String, String> subscriber;
+    private final RedisClient client;
     private final StatefulRedisConnection<String, String> publisher;
     private final RedisKeys keys;
+    private final String probeChannel;
+    private final long stallNanos;
     private final Map<String, List<Consumer<String>>> listeners = new ConcurrentHashMap<>();
+    private final RedisPubSubAdapter<String, String> dispatcher = new RedisPubSubAdapter<>() {
+        @Override
+        public void message(String channel, String message) {
+            dispatch(channel, message);
+        }
+    };
+    private final Counter reconnects;
+    /** Replaced by resubscribe(); replacing and subscribing are guarded by this. */
+    private volatile StatefulRedisPubSubConnection<String, String> subscriber;
+    /** When a probe last came back (System.nanoTime); written by the I/O thread, read by anyone. */
+    private volatile long lastProbeHeard;
+    /** When the subscriber was last replaced; only the probe's scheduler thread touches it. */
+    private long lastResubscribe;
 
-    LettuceClusterBus(LettuceConnectionFactory factory, RedisKeys keys) {
-        RedisClient client = (RedisClient) factory.getRequiredNativeClient();
+    LettuceClusterBus(LettuceConnectionFactory factory, RedisKeys keys, InstanceInfo instance, MeterRegistry meters,
+            @Value("${chorus.cluster.bus-stall-after:PT3S}") Duration stallAfter) {
+        this.client = (RedisClient) factory.getRequiredNativeClient();
         this.keys = keys;
-        this.subscriber = client.connectPubSub();
+        this.probeChannel = keys.key("bus", "probe", instance.instanceId());
+        this.stallNanos = stallAfter.toNanos();
+        this.reconnects = Counter.builder("chorus.bus.resubscribes")
+                .description("pub/sub connections replaced because the bus stopped delivering").register(meters);
         this.publisher = client.connect();
-        this.subscriber.addListener(new RedisPubSubAdapter<>() {
-            @Override
-            public void message(String channel, String message) {
-                dispatch(channel, message);
-            }
-        });
+        this.subscriber = client.connectPubSub();
+        this.subscriber.addListener(dispatcher);
+        this.lastProbeHeard = System.nanoTime();
+        this.lastResubscribe = lastProbeHeard;
+        listeners.put(probeChannel, new CopyOnWriteArrayList<>(List.of(probe -> lastProbeHeard = System.nanoTime())));
+        subscriber.sync().subscribe(probeChannel);
     }
 
     @Override
@@ -51,12 +84,53 @@ class LettuceClusterBus implements ClusterBus, DisposableBean {
     }
 
     @Override
-    public void listen(String channel, Consumer<String> listener) {
+    public synchronized void listen(String channel, Consumer<String> listener) {
         String full = keys.key("bus", channel);
         listeners.computeIfAbsent(full, c -> {
             subscriber.sync().subscribe(c);
             return new CopyOnWriteArrayList<>();
         }).add(listener);
+    }
+
+    @Override
+    public Optional<String> problem() {
+        return stalled(System.nanoTime()) ? Optional.of("bus-stalled") : Optional.empty();
+    }
+
+    /** Sends the next probe; replaces the subscriber connection when the bus has been stalled long enough. */
+    @Scheduled(fixedDelayString = "${chorus.cluster.bus-probe-interval:PT1S}")
+    void probe() {
+        long now = System.nanoTime();
+        if (stalled(now) && now - lastResubscribe > stallNanos) {
+            lastResubscribe = now;
+            resubscribe();
+        }
+        publisher.async().publish(probeChannel, Long.toString(now));
+    }
+
+    private boolean stalled(long now) {
+        return now - lastProbeHeard > stallNanos;
+    }
+
+    private synchronized void resubscribe() {
+        log.warn("the cluster bus has delivered nothing for {} ms: replacing its subscription",
+                (System.nanoTime() - lastProbeHeard) / 1_000_000);
+        StatefulRedisPubSubConnection<String, String> fresh = null;
+        try {
+            fresh = client.connectPubSub();
+            fresh.addListener(dispatcher);
+            fresh.sync().subscribe(listeners.keySet().toArray(String[]::new));
+        } catch (RuntimeException e) {
+            log.warn("the cluster bus could not subscribe again: {}", e.toString());
+            if (fresh != null) {
+                fresh.closeAsync();
+            }
+            return;
+        }
+        StatefulRedisPubSubConnection<String, String> old = subscriber;
+        subscriber = fresh;
+        old.closeAsync();
+        reconnects.increment();
     }
 
     private void dispatch(String channel, String message) {

@@ -6,7 +6,9 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -75,6 +77,19 @@ public class GroupStore {
 
     public List<UUID> memberIds(UUID groupId) {
         return jdbc.sql("SELECT user_id FROM group_members WHERE group_id = ?").param(groupId).query(UUID.class).list();
+    }
+
+    /** The last seq handed out in each of these groups that exists, in one round trip. */
+    public Map<UUID, Long> lastSeqs(Collection<UUID> groupIds) {
+        Map<UUID, Long> seqs = new HashMap<>();
+        jdbc.sql("SELECT id, last_seq FROM groups WHERE id = ANY(?)").param(groupIds.toArray(UUID[]::new))
+                .query((ResultSet rs) -> {
+                    while (rs.next()) {
+                        seqs.put(rs.getObject(1, UUID.class), rs.getLong(2));
+                    }
+                    return null;
+                });
+        return seqs;
     }
 
     public long lastSeq(UUID groupId) {

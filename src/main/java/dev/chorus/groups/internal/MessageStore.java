@@ -4,10 +4,14 @@ import dev.chorus.groups.Message;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -43,6 +47,69 @@ public class MessageStore {
                 .params(groupId, senderId, id, groupId, senderId, content, clientMessageId, Timestamp.from(at))
                 .query(Long.class).optional()
                 .map(OptionalLong::of).orElseGet(OptionalLong::empty);
+    }
+
+    /**
+     * Appends a batch of single-group posts in the caller's transaction, in two statements. The first locks the
+     * batch's group rows in id order, so concurrent batches and posts (which lock in the same order) cannot
+     * deadlock, and no other transaction can append to these groups until commit. The second keeps the drafts whose
+     * sender is a member and whose client id this sender has not used in the group, gives them the next seqs of
+     * their group in batch order, and inserts them; under the row locks its client-id check cannot race another
+     * writer. The drafts must not repeat a (sender, client id, group) among themselves. Answers the seq of each
+     * inserted draft by id; a draft absent from the answer was refused (no such group, not a member, or a client id
+     * already used), and took no seq.
+     */
+    public Map<UUID, Long> appendBatch(List<Message> drafts) {
+        int n = drafts.size();
+        UUID[] ids = new UUID[n];
+        UUID[] groups = new UUID[n];
+        UUID[] senders = new UUID[n];
+        String[] contents = new String[n];
+        String[] clientIds = new String[n];
+        Long[] micros = new Long[n];
+        for (int i = 0; i < n; i++) {
+            Message m = drafts.get(i);
+            ids[i] = m.id();
+            groups[i] = m.groupId();
+            senders[i] = m.senderId();
+            contents[i] = m.content();
+            clientIds[i] = m.clientMessageId();
+            micros[i] = ChronoUnit.MICROS.between(Instant.EPOCH, m.createdAt());
+        }
+        jdbc.sql("SELECT id FROM groups WHERE id = ANY(?) ORDER BY id FOR UPDATE")
+                .param(Arrays.stream(groups).distinct().toArray(UUID[]::new)).query(UUID.class).list();
+        Map<UUID, Long> seqs = new HashMap<>(n * 2);
+        jdbc.sql("""
+                WITH input AS (
+                    SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::bigint[])
+                        WITH ORDINALITY AS t(id, group_id, sender_id, content, client_message_id, micros, ord)),
+                accepted AS (
+                    SELECT i.* FROM input i
+                    WHERE EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = i.group_id AND m.user_id = i.sender_id)
+                      AND NOT EXISTS (SELECT 1 FROM messages x WHERE i.client_message_id IS NOT NULL
+                          AND x.sender_id = i.sender_id AND x.client_message_id = i.client_message_id
+                          AND x.group_id = i.group_id)),
+                numbered AS (
+                    SELECT a.*, row_number() OVER (PARTITION BY a.group_id ORDER BY a.ord) AS n,
+                           count(*) OVER (PARTITION BY a.group_id) AS total
+                    FROM accepted a),
+                bumped AS (
+                    UPDATE groups g SET last_seq = g.last_seq + c.total
+                    FROM (SELECT DISTINCT group_id, total FROM numbered) c WHERE g.id = c.group_id
+                    RETURNING g.id, g.last_seq - c.total AS base)
+                INSERT INTO messages (id, group_id, seq, sender_id, content, client_message_id, created_at)
+                SELECT n.id, n.group_id, b.base + n.n, n.sender_id, n.content, n.client_message_id,
+                       timestamptz 'epoch' + n.micros * interval '1 microsecond'
+                FROM numbered n JOIN bumped b ON b.id = n.group_id
+                RETURNING id, seq""")
+                .params(ids, groups, senders, contents, clientIds, micros)
+                .query((ResultSet rs) -> {
+                    while (rs.next()) {
+                        seqs.put(rs.getObject(1, UUID.class), rs.getLong(2));
+                    }
+                    return null;
+                });
+        return seqs;
     }
 
     /** The messages an earlier post with this client id created, in group order. */

@@ -1,9 +1,9 @@
 package dev.chorus.realtime.internal;
 
 import dev.chorus.auth.CurrentUser;
-import dev.chorus.groups.Message;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -29,8 +29,8 @@ import org.springframework.web.socket.WebSocketSession;
  */
 final class ClientConnection {
 
-    /** A frame waiting to be written; {@code message} is set for message frames, to measure fan-out latency. */
-    record Outbound(String json, Message message) {
+    /** A frame waiting to be written; {@code createdAt} is set for message frames, to measure fan-out latency. */
+    record Outbound(String json, Instant createdAt) {
     }
 
     private static final Outbound WAKE_UP = new Outbound("", null);

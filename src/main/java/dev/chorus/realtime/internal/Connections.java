@@ -54,9 +54,9 @@ class Connections implements HealthDetailContributor {
 
     /** Called by a connection's writer after each frame. */
     void written(ClientConnection.Outbound frame) {
-        if (frame.message() != null) {
+        if (frame.createdAt() != null) {
             delivered.increment();
-            fanOutLatency.record(Duration.between(frame.message().createdAt(), clock.instant()));
+            fanOutLatency.record(Duration.between(frame.createdAt(), clock.instant()));
         }
     }
 

@@ -113,11 +113,16 @@ class FrameDispatcher {
         }
         UUID userId = connection.user().id();
         groups.requireMember(groupId, userId);
-        boolean first = connection.groups().add(groupId);
-        feeds.subscribe(connection, groupId, afterSeq);
-        if (first) {
-            presence.joined(groupId, userId);
+        // Presence first, so that a feed refusing the subscription (GroupFeeds.subscriptionFailed) can undo it.
+        if (connection.groups().add(groupId)) {
+            try {
+                presence.joined(groupId, userId);
+            } catch (RuntimeException e) {
+                connection.groups().remove(groupId);
+                throw e;
+            }
         }
+        feeds.subscribe(connection, groupId, afterSeq);
     }
 
     private void unsubscribe(ClientConnection connection, JsonNode frame) {

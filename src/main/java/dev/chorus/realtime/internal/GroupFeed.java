@@ -3,7 +3,9 @@ package dev.chorus.realtime.internal;
 import dev.chorus.groups.Message;
 import dev.chorus.groups.MessageService;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,49 +18,85 @@ import org.slf4j.LoggerFactory;
 /**
  * One group's live stream on this instance, for the sockets here that subscribe to it.
  *
- * <p>Everything happens on the feed's own mailbox (one virtual thread), so deliveries, subscriptions and
- * replays of a group never interleave. The feed remembers the last seq it emitted and emits seqs strictly in
- * order, exactly once: a seq at or below it is a duplicate and dropped; a seq beyond the next one means Redis
- * delivered out of order or lost something, and the missing seqs are read from PostgreSQL first. That read always
- * finds them: seq N+1 can only be handed out after N's transaction committed (the group row lock), and a message
- * is published only after its own commit.
+ * <p>Deliveries, subscriptions and joins of a group happen on the feed's own mailbox (one virtual thread), so they
+ * never interleave. The feed remembers the last seq it emitted and emits seqs strictly in order, exactly once: a
+ * seq at or below it is a duplicate and dropped; a seq beyond the next one means the bus delivered out of order or
+ * lost something, and the missing seqs are read from PostgreSQL first. That read always finds them: seq N+1 can
+ * only be handed out after N's transaction committed (the group row lock), and a message is published only after
+ * its own commit. A publication lost with no later message to reveal the gap is found by {@link FeedRepair}, which
+ * calls {@link #catchUp}.
  *
- * <p>A subscription, on the mailbox, sends {@code subscribed} with the last seq, replays stored messages after
- * the client's afterSeq up to it, then joins the live stream: no gap and no duplicate at the seam.
+ * <p>A subscription, on the mailbox, sends {@code subscribed} with the last seq. Without a backlog it joins the
+ * live stream at once. With one (afterSeq below the last seq) it replays on a thread of its own, waiting for room
+ * in that socket's buffer as long as it must, so a slow reader never holds up the group's other subscribers; then
+ * it asks the mailbox to join, which succeeds only if nothing was emitted meanwhile, else it replays the rest and
+ * asks again. Either way there is no gap and no duplicate at the seam.
  *
- * <p>Life cycle: started (reads the group's last seq) → live → retired once its last subscriber left; a
- * subscription that reaches a retired feed is handed to a fresh one.
+ * <p>Life cycle: starting (reads the group's last seq; if that fails, subscriptions are refused with an error frame
+ * and the feed retires, so a client is never told a wrong lastSeq) → live → retired once its last subscriber left;
+ * a subscription that reaches a retired feed is handed to a fresh one.
  */
 final class GroupFeed {
 
+    /** What a feed reports back about one subscription that could not be made. */
+    interface Failures {
+        void subscriptionFailed(ClientConnection connection, UUID groupId, String why);
+    }
+
     private static final Logger log = LoggerFactory.getLogger(GroupFeed.class);
     private static final int REPLAY_PAGE = 200;
+    private static final long NOT_STARTED = -1;
 
     private final UUID groupId;
     private final MessageService messages;
     private final GroupFeeds owner;
+    private final Failures failures;
     private final Duration replayWait;
     private final ExecutorService mailbox;
+    /** Live subscribers: changed only on the mailbox, read by the repair sweep and health details. */
     private final Set<ClientConnection> subscribers = ConcurrentHashMap.newKeySet();
-    private long lastSeq;
+    /** Subscriptions replaying history, each with the token of its current replay. Only the mailbox touches it. */
+    private final Map<ClientConnection, Object> replaying = new HashMap<>();
+    /** The last seq emitted, or NOT_STARTED. Written only on the mailbox; read by the repair sweep. */
+    private volatile long lastSeq = NOT_STARTED;
+    /** Only the mailbox touches it. */
     private boolean retired;
 
-    GroupFeed(UUID groupId, MessageService messages, GroupFeeds owner, Duration replayWait) {
+    GroupFeed(UUID groupId, MessageService messages, GroupFeeds owner, Failures failures, Duration replayWait) {
         this.groupId = groupId;
         this.messages = messages;
         this.owner = owner;
+        this.failures = failures;
         this.replayWait = replayWait;
         this.mailbox = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("feed-" + groupId).factory());
-        this.mailbox.execute(() -> lastSeq = messages.lastSeq(groupId));
+        submit(this::started);
+    }
+
+    UUID groupId() {
+        return groupId;
     }
 
     Set<ClientConnection> subscribers() {
         return subscribers;
     }
 
-    /** A message stored by any instance; the frame is already serialised. */
-    boolean published(Message message, String frame) {
-        return submit(() -> deliver(message, frame));
+    /** The last seq emitted to live subscribers, or -1 before the feed could read it. */
+    long lastSeq() {
+        return lastSeq;
+    }
+
+    /** A message stored by any instance. */
+    boolean published(Delivery delivery) {
+        return submit(() -> deliver(delivery));
+    }
+
+    /** History says the group's last seq is at least this: emits whatever of it the bus never brought. */
+    boolean catchUp(long storedLastSeq) {
+        return submit(() -> {
+            if (lastSeq != NOT_STARTED && storedLastSeq > lastSeq) {
+                fillGap(storedLastSeq);
+            }
+        });
     }
 
     boolean subscribe(ClientConnection connection, Long afterSeq) {
@@ -67,79 +105,135 @@ final class GroupFeed {
                 owner.subscribe(connection, groupId, afterSeq);
                 return;
             }
-            connection.send(Frames.subscribed(groupId, lastSeq));
-            if (afterSeq != null && afterSeq < lastSeq && !replay(connection, afterSeq)) {
+            if (!started()) {
+                failures.subscriptionFailed(connection, groupId, "history is unavailable right now; subscribe again");
+                retireIfIdle();
                 return;
             }
-            subscribers.add(connection);
+            connection.send(Frames.subscribed(groupId, lastSeq));
+            if (afterSeq != null && afterSeq < lastSeq) {
+                startReplay(connection, afterSeq, lastSeq);
+            } else {
+                subscribers.add(connection);
+            }
         });
     }
 
     boolean unsubscribe(ClientConnection connection, Runnable then) {
         return submit(() -> {
             subscribers.remove(connection);
+            replaying.remove(connection);
             if (then != null) {
                 then.run();
             }
-            if (subscribers.isEmpty() && !retired) {
-                retired = true;
-                owner.retire(this);
-                mailbox.shutdown();
-            }
+            retireIfIdle();
         });
     }
 
-    UUID groupId() {
-        return groupId;
+    private boolean started() {
+        if (lastSeq != NOT_STARTED) {
+            return true;
+        }
+        try {
+            lastSeq = messages.lastSeq(groupId);
+            return true;
+        } catch (RuntimeException e) {
+            log.warn("group {}: feed cannot read its last seq: {}", groupId, e.toString());
+            return false;
+        }
     }
 
-    private void deliver(Message message, String frame) {
-        if (message.seq() <= lastSeq) {
+    private void deliver(Delivery delivery) {
+        if (lastSeq == NOT_STARTED || delivery.seq() <= lastSeq) {
             return;
         }
-        if (message.seq() > lastSeq + 1) {
-            fillGap(message.seq() - 1);
+        if (delivery.seq() > lastSeq + 1) {
+            fillGap(delivery.seq() - 1);
         }
-        emit(new ClientConnection.Outbound(frame, message));
+        if (delivery.seq() == lastSeq + 1) {
+            emit(delivery.seq(), delivery.outbound());
+        }
     }
 
+    /** Emits stored seqs up to {@code upTo}; a database error leaves the rest to the next delivery or repair. */
     private void fillGap(long upTo) {
         while (lastSeq < upTo) {
             List<Message> missing = messages.range(groupId, lastSeq, upTo, REPLAY_PAGE);
-            if (missing.isEmpty()) {
-                log.warn("group {}: seqs {}..{} not found in history", groupId, lastSeq + 1, upTo);
+            if (missing.isEmpty() || missing.getFirst().seq() != lastSeq + 1) {
+                log.warn("group {}: seq {} not found in history", groupId, lastSeq + 1);
                 return;
             }
-            missing.forEach(m -> emit(new ClientConnection.Outbound(Frames.message(m), m)));
+            for (Message m : missing) {
+                emit(m.seq(), new ClientConnection.Outbound(Frames.message(m), m.createdAt()));
+            }
+            owner.repaired(missing.size());
         }
     }
 
-    private void emit(ClientConnection.Outbound frame) {
-        lastSeq = frame.message().seq();
+    private void emit(long seq, ClientConnection.Outbound frame) {
+        lastSeq = seq;
         for (ClientConnection subscriber : subscribers) {
             subscriber.send(frame);
         }
     }
 
-    private boolean replay(ClientConnection connection, long afterSeq) {
-        long cursor = afterSeq;
+    private void startReplay(ClientConnection connection, long from, long to) {
+        Object token = new Object();
+        replaying.put(connection, token);
+        Thread.ofVirtual().name("replay-" + groupId).start(() -> replay(connection, token, from, to));
+    }
+
+    /** On the replay's own thread: history after {@code from} up to {@code to} into the socket's buffer. */
+    private void replay(ClientConnection connection, Object token, long from, long to) {
+        long cursor = from;
         try {
-            while (cursor < lastSeq) {
-                List<Message> page = messages.range(groupId, cursor, lastSeq, REPLAY_PAGE);
+            while (cursor < to) {
+                List<Message> page = messages.range(groupId, cursor, to, REPLAY_PAGE);
                 if (page.isEmpty()) {
-                    return true;
+                    break;
                 }
                 for (Message m : page) {
-                    if (!connection.sendPatiently(new ClientConnection.Outbound(Frames.message(m), m), replayWait)) {
-                        return false;
+                    if (!connection.sendPatiently(new ClientConnection.Outbound(Frames.message(m), m.createdAt()), replayWait)) {
+                        return; // the socket is closing: its close handler unsubscribes it
                     }
                 }
                 cursor = page.getLast().seq();
             }
-            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return;
+        } catch (RuntimeException e) {
+            log.warn("group {}: replay failed: {}", groupId, e.toString());
+            submit(() -> {
+                if (replaying.remove(connection, token)) {
+                    failures.subscriptionFailed(connection, groupId, "history is unavailable right now; subscribe again");
+                    retireIfIdle();
+                }
+            });
+            return;
+        }
+        long reached = cursor;
+        submit(() -> join(connection, token, reached));
+    }
+
+    /** On the mailbox, after a replay up to {@code reached}: live from here, or replay what was emitted meanwhile. */
+    private void join(ClientConnection connection, Object token, long reached) {
+        if (replaying.get(connection) != token) {
+            return; // unsubscribed (and perhaps subscribed again) while replaying
+        }
+        if (reached < lastSeq) {
+            startReplay(connection, reached, lastSeq);
+            return;
+        }
+        replaying.remove(connection);
+        subscribers.add(connection);
+    }
+
+    private void retireIfIdle() {
+        if (subscribers.isEmpty() && replaying.isEmpty() && !retired) {
+            retired = true;
+            owner.retire(this);
+            mailbox.shutdown();
         }
     }
 

@@ -1,25 +1,38 @@
 package dev.chorus.realtime.internal;
 
-import dev.chorus.groups.Message;
 import dev.chorus.groups.MessageService;
+import dev.chorus.presence.Presence;
 import dev.chorus.realtime.RealtimeProperties;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Component;
 
-/** The live feeds of the groups that sockets on this instance subscribe to, created and retired on demand. */
+/**
+ * The live feeds of the groups that sockets on this instance subscribe to, created and retired on demand. A
+ * subscription a feed could not make is undone here: the socket leaves the group, its presence there ends, and it
+ * gets an {@code error} frame so that it can subscribe again.
+ */
 @Component
-class GroupFeeds {
+class GroupFeeds implements GroupFeed.Failures {
 
     private final Map<UUID, GroupFeed> feeds = new ConcurrentHashMap<>();
     private final MessageService messages;
+    private final Presence presence;
     private final RealtimeProperties properties;
+    private final Counter repaired;
 
-    GroupFeeds(MessageService messages, RealtimeProperties properties) {
+    GroupFeeds(MessageService messages, Presence presence, RealtimeProperties properties, MeterRegistry meters) {
         this.messages = messages;
+        this.presence = presence;
         this.properties = properties;
+        this.repaired = Counter.builder("chorus.fanout.repaired")
+                .description("messages a feed read from history because the bus had not brought them").register(meters);
     }
 
     void subscribe(ClientConnection connection, UUID groupId, Long afterSeq) {
@@ -40,10 +53,10 @@ class GroupFeeds {
     }
 
     /** Routes a message from the bus to its group's feed, if any socket here listens to that group. */
-    void published(Message message, String frame) {
-        GroupFeed feed = feeds.get(message.groupId());
+    void published(Delivery delivery) {
+        GroupFeed feed = feeds.get(delivery.groupId());
         if (feed != null) {
-            feed.published(message, frame);
+            feed.published(delivery);
         }
     }
 
@@ -52,11 +65,31 @@ class GroupFeeds {
         return feed == null ? Set.of() : feed.subscribers();
     }
 
+    Collection<GroupFeed> live() {
+        return List.copyOf(feeds.values());
+    }
+
+    GroupFeed get(UUID groupId) {
+        return feeds.get(groupId);
+    }
+
     void retire(GroupFeed feed) {
         feeds.remove(feed.groupId(), feed);
     }
 
+    void repaired(int count) {
+        repaired.increment(count);
+    }
+
+    @Override
+    public void subscriptionFailed(ClientConnection connection, UUID groupId, String why) {
+        if (connection.groups().remove(groupId)) {
+            presence.left(groupId, connection.user().id());
+        }
+        connection.send(Frames.error("subscribe_failed", why));
+    }
+
     private GroupFeed feed(UUID groupId) {
-        return feeds.computeIfAbsent(groupId, id -> new GroupFeed(id, messages, this, properties.replayWait()));
+        return feeds.computeIfAbsent(groupId, id -> new GroupFeed(id, messages, this, this, properties.replayWait()));
     }
 }

@@ -1,15 +1,16 @@
 package dev.chorus.realtime.internal;
 
 import dev.chorus.cluster.ClusterBus;
-import dev.chorus.groups.Message;
-import dev.chorus.groups.MessageStored;
+import dev.chorus.groups.MessagesStored;
+import org.springframework.stereotype.Component;
 import org.springframework.transaction.event.TransactionPhase;
 import org.springframework.transaction.event.TransactionalEventListener;
-import org.springframework.stereotype.Component;
 
 /**
- * The direct pipeline's fan-out: every stored message is published once on the cluster bus, and every instance
- * (this one included) routes what it hears to the feed of that group.
+ * The direct pipeline's fan-out: each commit's messages are published once on the cluster bus (one publication per
+ * group-commit batch), and every instance (this one included) routes what it hears to the feeds of those groups.
+ * A publication that is lost (this instance killed after commit, a dropped pub/sub connection) is made good by
+ * {@link FeedRepair} from history.
  */
 @Component
 class RedisFanOut {
@@ -20,12 +21,12 @@ class RedisFanOut {
 
     RedisFanOut(ClusterBus bus, GroupFeeds feeds) {
         this.bus = bus;
-        bus.listen(CHANNEL, json -> feeds.published(Frames.JSON.readValue(json, Message.class), Frames.message(json)));
+        bus.listen(CHANNEL, payload -> FanOutPayload.decode(payload, feeds::published));
     }
 
-    /** After the message's transaction commits: a subscriber must never hear of a message history does not have. */
+    /** After the messages' transaction commits: a subscriber must never hear of a message history does not have. */
     @TransactionalEventListener(phase = TransactionPhase.AFTER_COMMIT, fallbackExecution = true)
-    void on(MessageStored stored) {
-        bus.publish(CHANNEL, Frames.JSON.writeValueAsString(stored.message()));
+    void on(MessagesStored stored) {
+        bus.publish(CHANNEL, FanOutPayload.encode(stored.messages()));
     }
 }

@@ -1,0 +1,12 @@
+package dev.chorus.realtime.internal;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/** A stored message on its way to sockets: what a feed needs to order it, and its frame, serialised once. */
+record Delivery(UUID groupId, long seq, Instant createdAt, String frame) {
+
+    ClientConnection.Outbound outbound() {
+        return new ClientConnection.Outbound(frame, createdAt);
+    }
+}
