@@ -131,6 +131,18 @@ public final class TestCluster implements AutoCloseable {
         }
     }
 
+    /** Runs statements against this cluster's database as the superuser (set-up, faults such as REVOKE). */
+    public void sql(String... statements) {
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/" + database, "postgres", "");
+                Statement s = c.createStatement()) {
+            for (String statement : statements) {
+                s.execute(statement);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
     public void close() {
         instances.forEach(Instance::stop);
@@ -145,6 +157,11 @@ public final class TestCluster implements AutoCloseable {
         } finally {
             client.shutdown();
         }
+    }
+
+    /** Runs a statement on the server's maintenance database as the superuser (roles, databases). */
+    public static void admin(String sql) {
+        execute(sql);
     }
 
     private static void execute(String sql) {

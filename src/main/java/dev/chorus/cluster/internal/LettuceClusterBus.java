@@ -33,7 +33,7 @@ import org.springframework.stereotype.Component;
  * <p>What it does not notice is a subscription that silently stops delivering while the connection looks open (a
  * half-open TCP connection, a proxy or failover that forgot the subscription). So the bus checks itself end to end:
  * every probe interval it publishes a probe on a channel of its own and expects to hear it back through its own
- * subscription. While no probe has come back for the stall threshold, readiness reports {@code bus-stalled}
+ * subscription. While a probe has been out for longer than the stall threshold with none heard back, readiness reports {@code bus-stalled}
  * (SPEC §5), and the bus replaces its subscriber connection (at most once per threshold) until probes flow again.
  */
 @Component
@@ -56,8 +56,11 @@ class LettuceClusterBus implements ClusterBus, ReadinessCheck, DisposableBean {
     private final Counter reconnects;
     /** Replaced by resubscribe(); replacing and subscribing are guarded by this. */
     private volatile StatefulRedisPubSubConnection<String, String> subscriber;
-    /** When a probe last came back (System.nanoTime); written by the I/O thread, read by anyone. */
-    private volatile long lastProbeHeard;
+    /**
+     * Since when (System.nanoTime) a probe has been out with none heard back, or 0 when none is out: set by the
+     * probe's scheduler thread, cleared by the I/O thread on hearing one.
+     */
+    private volatile long awaitingSince;
     /** When the subscriber was last replaced; only the probe's scheduler thread touches it. */
     private long lastResubscribe;
 
@@ -70,11 +73,9 @@ class LettuceClusterBus implements ClusterBus, ReadinessCheck, DisposableBean {
         this.reconnects = Counter.builder("chorus.bus.resubscribes")
                 .description("pub/sub connections replaced because the bus stopped delivering").register(meters);
         this.publisher = client.connect();
-        this.subscriber = client.connectPubSub();
-        this.subscriber.addListener(dispatcher);
-        this.lastProbeHeard = System.nanoTime();
-        this.lastResubscribe = lastProbeHeard;
-        listeners.put(probeChannel, new CopyOnWriteArrayList<>(List.of(probe -> lastProbeHeard = System.nanoTime())));
+        this.subscriber = openSubscriber();
+        this.lastResubscribe = System.nanoTime();
+        listeners.put(probeChannel, new CopyOnWriteArrayList<>(List.of(probe -> awaitingSince = 0)));
         subscriber.sync().subscribe(probeChannel);
     }
 
@@ -105,20 +106,23 @@ class LettuceClusterBus implements ClusterBus, ReadinessCheck, DisposableBean {
             lastResubscribe = now;
             resubscribe();
         }
+        if (awaitingSince == 0) {
+            awaitingSince = now;
+        }
         publisher.async().publish(probeChannel, Long.toString(now));
     }
 
     private boolean stalled(long now) {
-        return now - lastProbeHeard > stallNanos;
+        long since = awaitingSince;
+        return since != 0 && now - since > stallNanos;
     }
 
     private synchronized void resubscribe() {
         log.warn("the cluster bus has delivered nothing for {} ms: replacing its subscription",
-                (System.nanoTime() - lastProbeHeard) / 1_000_000);
+                (System.nanoTime() - awaitingSince) / 1_000_000);
         StatefulRedisPubSubConnection<String, String> fresh = null;
         try {
-            fresh = client.connectPubSub();
-            fresh.addListener(dispatcher);
+            fresh = openSubscriber();
             fresh.sync().subscribe(listeners.keySet().toArray(String[]::new));
         } catch (RuntimeException e) {
             log.warn("the cluster bus could not subscribe again: {}", e.toString());
@@ -131,6 +135,12 @@ class LettuceClusterBus implements ClusterBus, ReadinessCheck, DisposableBean {
         subscriber = fresh;
         old.closeAsync();
         reconnects.increment();
+    }
+
+    private StatefulRedisPubSubConnection<String, String> openSubscriber() {
+        StatefulRedisPubSubConnection<String, String> connection = client.connectPubSub();
+        connection.addListener(dispatcher);
+        return connection;
     }
 
     private void dispatch(String channel, String message) {

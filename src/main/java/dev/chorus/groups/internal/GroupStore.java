@@ -18,6 +18,9 @@ import org.springframework.stereotype.Repository;
 @Repository
 public class GroupStore {
 
+    /** The columns of a {@link Group}; last_seq is read only where seqs are handed out or compared. */
+    private static final String GROUP = "id, name, owner_id, created_at";
+
     private final JdbcClient jdbc;
 
     GroupStore(JdbcClient jdbc) {
@@ -31,16 +34,16 @@ public class GroupStore {
     }
 
     public Optional<Group> find(UUID id) {
-        return jdbc.sql("SELECT * FROM groups WHERE id = ?").param(id).query(GroupStore::map).optional();
+        return jdbc.sql("SELECT " + GROUP + " FROM groups WHERE id = ?").param(id).query(GroupStore::map).optional();
     }
 
     public List<Group> findAll(Collection<UUID> ids) {
-        return jdbc.sql("SELECT * FROM groups WHERE id = ANY(?)").param(ids.toArray(UUID[]::new)).query(GroupStore::map).list();
+        return jdbc.sql("SELECT " + GROUP + " FROM groups WHERE id = ANY(?)").param(ids.toArray(UUID[]::new)).query(GroupStore::map).list();
     }
 
     public List<Group> groupsOf(UUID userId) {
         return jdbc.sql("""
-                SELECT g.* FROM groups g JOIN group_members m ON m.group_id = g.id
+                SELECT g.id, g.name, g.owner_id, g.created_at FROM groups g JOIN group_members m ON m.group_id = g.id
                 WHERE m.user_id = ? ORDER BY g.created_at, g.id""")
                 .param(userId).query(GroupStore::map).list();
     }
@@ -87,7 +90,7 @@ public class GroupStore {
                     while (rs.next()) {
                         seqs.put(rs.getObject(1, UUID.class), rs.getLong(2));
                     }
-                    return null;
+                    return seqs;
                 });
         return seqs;
     }

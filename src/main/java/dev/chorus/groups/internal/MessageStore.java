@@ -107,7 +107,7 @@ public class MessageStore {
                     while (rs.next()) {
                         seqs.put(rs.getObject(1, UUID.class), rs.getLong(2));
                     }
-                    return null;
+                    return seqs;
                 });
         return seqs;
     }
