@@ -1,0 +1,52 @@
+# balancer.sh — sourced by bin/chorus: its own nginx or HAProxy process, config and pid under .chorus/lb/, never a
+# system one.
+
+lb_kind() { cat "$RUN/lb.kind" 2>/dev/null || true; }
+lb_pidfile() { echo "$RUN/lb/$(lb_kind).pid"; }
+lb_config() { if [ "$(lb_kind)" = nginx ]; then echo "$RUN/lb/nginx.conf"; else echo "$RUN/lb/haproxy.cfg"; fi; }
+
+lb_render() {
+  local servers="" name
+  for name in $(instance_names); do servers="$servers${servers:+,}$name=127.0.0.1:$(cat "$RUN/$name.port")"; done
+  mkdir -p "$RUN/lb"
+  "$ROOT/deploy/render" "$(lb_kind)" --listen "${CHORUS_LB_LISTEN:-127.0.0.1}:$LB_PORT" --run-dir "$RUN/lb" \
+    --servers "$servers" --down "$(paste -sd, "$RUN/lb.down" 2>/dev/null || true)" > "$(lb_config).new"
+  lb_check "$(lb_config).new"
+  mv "$(lb_config).new" "$(lb_config)"
+}
+
+lb_check() {
+  if [ "$(lb_kind)" = nginx ]; then
+    nginx -t -q -p "$RUN/lb/" -e "$RUN/lb/nginx-startup.log" -c "$1" || die "nginx refused $1"
+  else
+    haproxy -c -q -f "$1" || die "HAProxy refused $1"
+  fi
+}
+
+lb_start() {
+  lb_render
+  if [ "$(lb_kind)" = nginx ]; then
+    nginx -p "$RUN/lb/" -e "$RUN/lb/nginx-startup.log" -c "$(lb_config)"
+  else
+    haproxy -W -D -f "$(lb_config)" -p "$(lb_pidfile)"
+  fi
+  local deadline=$((SECONDS + 20))
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$LB_PORT/health/ready" || true)" = 200 ]; do
+    [ $SECONDS -lt $deadline ] || die "the balancer does not answer on :$LB_PORT; see bin/chorus logs balancer"
+    sleep 0.3
+  done
+}
+
+# Reloads gracefully: new workers take the new config, old ones finish what they hold (WebSockets too).
+lb_reload() {
+  alive "$(lb_pidfile)" || return 0
+  lb_render
+  if [ "$(lb_kind)" = nginx ]; then kill -HUP "$(cat "$(lb_pidfile)")"; else kill -USR2 "$(cat "$(lb_pidfile)")"; fi
+  sleep 1
+}
+
+lb_stop() {
+  [ -n "$(lb_kind)" ] || return 0
+  stop_pid "$(lb_pidfile)" "$(lb_kind)"
+  rm -f "$RUN/lb.kind" "$RUN/lb.down"
+}

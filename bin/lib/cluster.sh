@@ -1,0 +1,186 @@
+# cluster.sh — sourced by bin/chorus: up, status, down, restart --rolling, kill, start, logs, and the instance
+# processes they manage (pids, ports and logs under .chorus/).
+
+jwt_secret() {
+  mkdir -p "$RUN"
+  [ -f "$RUN/jwt-secret" ] || (umask 077; head -c 48 /dev/urandom | base64 | tr -d '\n=/+' > "$RUN/jwt-secret")
+  cat "$RUN/jwt-secret"
+}
+
+# Every instance `up` started, alive or not, in order (chorus-1, chorus-2, ...).
+instance_names() {
+  local f
+  for f in "$RUN"/*.port; do [ -e "$f" ] && basename "$f" .port; done | grep -v '^lb$' | sort -V || true
+}
+
+running_instances() {
+  local name
+  for name in $(instance_names); do alive "$RUN/$name.pid" && echo "$name"; done
+  return 0
+}
+
+ready_state() { curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$1/health/ready" || true; }
+
+leader_state() {
+  case "$(curl -s --max-time 2 "http://127.0.0.1:$1/health/detailed" | grep -o '"leader":[a-z]*' || true)" in
+    '"leader":true') echo yes ;; '"leader":false') echo no ;; *) echo "?" ;;
+  esac
+}
+
+# start_instance NAME PORT [VAR=value ...]: one instance in the background, its pid, port and log under .chorus/.
+# The cluster's settings (database URL, PgBouncer) come from .chorus/cluster.env, written by `up`.
+start_instance() {
+  local name=$1 port=$2; shift 2
+  local settings=()
+  [ -f "$RUN/cluster.env" ] && mapfile -t settings < "$RUN/cluster.env"
+  env INSTANCE_ID="$name" PORT="$port" JWT_SECRET="$(jwt_secret)" COOKIE_SECURE=false \
+    DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/$DB_NAME}" \
+    REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}" "${settings[@]}" "$@" \
+    nohup "$JAVA_HOME/bin/java" ${CHORUS_JAVA_OPTS:--XX:+UseZGC -Xmx512m} -jar "$JAR" >> "$RUN/$name.log" 2>&1 &
+  echo $! > "$RUN/$name.pid"
+  echo "$port" > "$RUN/$name.port"
+}
+
+# await_ready NAME...: waits until each answers /health/ready with 200
+await_ready() {
+  local name pending deadline=$((SECONDS + 120))
+  say "waiting for $* to be ready"
+  while :; do
+    pending=0
+    for name in "$@"; do
+      alive "$RUN/$name.pid" || die "$name exited; see bin/chorus logs $name"
+      [ "$(ready_state "$(cat "$RUN/$name.port")")" = 200 ] || pending=1
+    done
+    [ $pending -eq 0 ] && return
+    if [ $SECONDS -ge $deadline ]; then
+      for name in "$@"; do say "$name: $(curl -s --max-time 2 "http://127.0.0.1:$(cat "$RUN/$name.port")/health/ready")"; done
+      die "not ready after 120 s: $*; see bin/chorus logs NAME"
+    fi
+    sleep 0.5
+  done
+}
+
+
+cluster_is_up() { [ -n "$(running_instances)" ] || { [ -n "$(lb_kind)" ] && alive "$(lb_pidfile)"; }; }
+
+cmd_up() {
+  local n=3 lb=nginx pgbouncer=no
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --instances) n=${2:?--instances needs a number}; shift 2 ;;
+      --instances=*) n=${1#*=}; shift ;;
+      --lb) lb=${2:?--lb needs nginx or haproxy}; shift 2 ;;
+      --lb=*) lb=${1#*=}; shift ;;
+      --pgbouncer) pgbouncer=yes; shift ;;
+      *) die "unknown option for up: $1 (see bin/chorus help)" ;;
+    esac
+  done
+  [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "--instances must be a positive number"
+  [[ "$lb" =~ ^(nginx|haproxy)$ ]] || die "--lb must be nginx or haproxy"
+  if cluster_is_up; then
+    say "a cluster is already up (bin/chorus status; bin/chorus down to stop it)"; cmd_status; return 0
+  fi
+  ensure_postgres; ensure_redis; ensure_database; build; ensure_tool "$lb" "$lb"
+  mkdir -p "$RUN"
+  rm -f "$RUN"/*.pid "$RUN"/*.port "$RUN/lb.down" "$RUN/cluster.env"
+  if [ $pgbouncer = yes ]; then
+    pgbouncer_start
+    printf '%s\n' "DATABASE_URL=postgresql://postgres@127.0.0.1:$PGBOUNCER_PORT/$DB_NAME" DB_PGBOUNCER=true > "$RUN/cluster.env"
+  fi
+  local i names=()
+  for i in $(seq 1 "$n"); do
+    start_instance "chorus-$i" $((BASE_PORT + i - 1)); names+=("chorus-$i")
+  done
+  await_ready "${names[@]}"
+  echo "$lb" > "$RUN/lb.kind"
+  lb_start
+  cmd_status
+}
+
+cmd_status() {
+  local any=0 name pid port ready leader
+  printf '%-10s %-8s %-6s %-6s %s\n' INSTANCE PID PORT READY LEADER
+  for name in $(instance_names); do
+    any=1; port=$(cat "$RUN/$name.port")
+    if alive "$RUN/$name.pid"; then
+      pid=$(cat "$RUN/$name.pid")
+      ready=$([ "$(ready_state "$port")" = 200 ] && echo yes || echo no); leader=$(leader_state "$port")
+    else
+      pid=-; ready=down; leader=-
+    fi
+    printf '%-10s %-8s %-6s %-6s %s\n' "$name" "$pid" "$port" "$ready" "$leader"
+  done
+  [ $any -eq 1 ] || { echo "(no instance running)"; return 0; }
+  echo
+  if [ -n "$(lb_kind)" ] && alive "$(lb_pidfile)"; then
+    echo "balancer   $(lb_kind), pid $(cat "$(lb_pidfile)"), config $(lb_config)"
+    [ -s "$RUN/lb.down" ] && echo "           out of the rotation: $(paste -sd, "$RUN/lb.down")"
+    echo "API        http://127.0.0.1:$LB_PORT/api/...   (e.g. POST /api/auth/register)"
+    echo "WebSocket  ws://127.0.0.1:$LB_PORT/ws?access_token=..."
+    echo "health     http://127.0.0.1:$LB_PORT/health/ready   (one instance's answer; each: http://127.0.0.1:PORT/health/detailed)"
+    echo "metrics    http://127.0.0.1:PORT/metrics per instance"
+  else
+    echo "balancer   not running (instances answer directly on their ports)"
+  fi
+  if alive "$RUN/pgbouncer/pgbouncer.pid"; then
+    echo "pgbouncer  pid $(cat "$RUN/pgbouncer/pgbouncer.pid"), 127.0.0.1:$PGBOUNCER_PORT (transaction pooling)"
+  fi
+}
+
+cmd_down() {
+  lb_stop
+  local name
+  for name in $(running_instances); do kill -TERM "$(cat "$RUN/$name.pid")"; done # drain in parallel
+  for name in $(instance_names); do stop_pid "$RUN/$name.pid" "$name"; rm -f "$RUN/$name.pid" "$RUN/$name.port"; done
+  pgbouncer_stop
+  rm -f "$RUN/cluster.env"
+  return 0
+}
+
+# restart --rolling: for each instance, out of the balancer's rotation (open-source nginx has no active health
+# checks), SIGTERM (it drains, closes sockets with 1012, hands its lease over and finishes in-flight requests),
+# start again on the same port, wait until ready, back into the rotation. No request fails, no socket is lost for
+# good: clients reconnect and resume with afterSeq.
+cmd_restart() {
+  [ "${1:-}" = --rolling ] || die "usage: bin/chorus restart --rolling"
+  [ -n "$(instance_names)" ] || die "no cluster (bin/chorus up)"
+  find_java
+  local name port
+  for name in $(instance_names); do
+    port=$(cat "$RUN/$name.port")
+    say "$name: out of the rotation"; echo "$name" >> "$RUN/lb.down"; lb_reload
+    stop_pid "$RUN/$name.pid" "$name"
+    start_instance "$name" "$port"
+    await_ready "$name"
+    grep -vx "$name" "$RUN/lb.down" > "$RUN/lb.down.new" || true; mv "$RUN/lb.down.new" "$RUN/lb.down"; lb_reload
+    say "$name: back (pid $(cat "$RUN/$name.pid"))"
+  done
+  cmd_status
+}
+
+cmd_kill() {
+  local name=${1:?usage: bin/chorus kill NAME}
+  alive "$RUN/$name.pid" || die "$name is not running"
+  kill -KILL "$(cat "$RUN/$name.pid")"
+  for _ in $(seq 1 50); do alive "$RUN/$name.pid" || break; sleep 0.2; done
+  say "$name killed with SIGKILL (pid $(cat "$RUN/$name.pid")); bin/chorus start $name brings it back"
+}
+
+cmd_start() {
+  local name=${1:?usage: bin/chorus start NAME}
+  [ -f "$RUN/$name.port" ] || die "no instance $name (bin/chorus status)"
+  alive "$RUN/$name.pid" && die "$name is already running"
+  find_java
+  start_instance "$name" "$(cat "$RUN/$name.port")"
+  await_ready "$name"
+  cmd_status
+}
+
+cmd_logs() {
+  local name=${1:-chorus-1}
+  case "$name" in
+    balancer|nginx|haproxy) cat "$RUN"/lb/*.log 2>/dev/null || die "no balancer log" ;;
+    pgbouncer) cat "$RUN/pgbouncer/pgbouncer.log" 2>/dev/null || die "no PgBouncer log" ;;
+    *) [ -f "$RUN/$name.log" ] || die "no log for $name"; cat "$RUN/$name.log" ;;
+  esac
+}

@@ -1,0 +1,95 @@
+# common.sh — sourced by bin/chorus: messages, root and apt, the JDK, Maven, PostgreSQL, Redis, the database,
+# the build, and process helpers shared by every command family.
+
+say() { printf 'chorus: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root for: $*"; fi; }
+
+apt_install() {
+  if [ ! -f "$RUN/.apt-updated" ]; then
+    mkdir -p "$RUN"
+    as_root apt-get update -qq && touch "$RUN/.apt-updated"
+  fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+java_major() { "$1/bin/java" -version 2>&1 | awk -F'"' '/version/ {split($2, v, "."); print (v[1] == "1" ? v[2] : v[1]); exit}'; }
+
+# Chorus targets Java 21: use JAVA_HOME if it is 21 or newer, else the newest JDK under /usr/lib/jvm.
+find_java() {
+  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/javac" ] && [ "$(java_major "$JAVA_HOME")" -ge 21 ]; then
+    return
+  fi
+  local best="" best_major=0 dir major
+  for dir in /usr/lib/jvm/*/; do
+    dir=${dir%/}
+    [ -x "$dir/bin/javac" ] || continue
+    major=$(java_major "$dir") || continue
+    if [ -n "$major" ] && [ "$major" -ge 21 ] && [ "$major" -gt "$best_major" ]; then best=$dir; best_major=$major; fi
+  done
+  if [ -z "$best" ]; then
+    say "no JDK 21+ found; trying Debian's openjdk-21-jdk-headless"
+    apt_install openjdk-21-jdk-headless || die "no JDK 21 or newer: install one and set JAVA_HOME"
+    best=$(ls -d /usr/lib/jvm/java-21-openjdk-* | head -1)
+  fi
+  export JAVA_HOME=$best
+}
+
+ensure_maven() { command -v mvn >/dev/null || apt_install maven; }
+
+
+ensure_postgres() {
+  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then return; fi
+  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+    say "installing PostgreSQL"; apt_install postgresql
+  fi
+  local version; version=$(ls /etc/postgresql | sort -V | tail -1)
+  say "starting PostgreSQL $version"
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && return; sleep 1; done
+  die "PostgreSQL did not come up on 127.0.0.1:5432"
+}
+
+ensure_redis() {
+  if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then return; fi
+  command -v redis-server >/dev/null || { say "installing Redis"; apt_install redis-server redis-tools; }
+  say "starting Redis"
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis \
+    --logfile /var/log/redis/chorus.log
+  for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return; sleep 1; done
+  die "Redis did not come up on 127.0.0.1:6379"
+}
+
+psql_admin() { psql -h 127.0.0.1 -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
+
+ensure_database() {
+  if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'")" != "1" ]; then
+    psql_admin -c "CREATE DATABASE $DB_NAME" >/dev/null
+  fi
+}
+
+# ensure_tool BINARY PACKAGE: installs the Debian package when the binary is missing.
+ensure_tool() { command -v "$1" >/dev/null || [ -x "/usr/sbin/$1" ] || { say "installing $2"; apt_install "$2"; }; }
+
+build() {
+  find_java; ensure_maven
+  if [ ! -f "$JAR" ] || [ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]; then
+    say "building $JAR"
+    (cd "$ROOT" && mvn -q -B package -DskipTests)
+  fi
+}
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# stop_pid PIDFILE NAME: SIGTERM (the graceful path: drain, 1012, hand-offs), SIGKILL after 60 s
+stop_pid() {
+  local f=$1 name=$2 pid
+  alive "$f" || return 0
+  pid=$(cat "$f")
+  say "stopping $name (pid $pid)"
+  kill -TERM "$pid"
+  for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.5; done
+  say "$name did not stop within 60 s: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true
+}
