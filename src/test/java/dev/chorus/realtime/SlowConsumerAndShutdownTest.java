@@ -32,7 +32,7 @@ class SlowConsumerAndShutdownTest {
     @BeforeAll
     static void start() {
         cluster = new TestCluster().with("RATE_LIMIT_PER_IP", "0").with("RATE_LIMIT_PER_USER", "0");
-        instances = List.of(cluster.start("slow-1", Map.of(), "--chorus.realtime.send-buffer-frames=64"),
+        instances = List.of(cluster.start("slow-1", Map.of(), "--chorus.realtime.send-buffer-bytes=262144"),
                 cluster.start("slow-2"));
         owner = instances.get(0).api().newUser("owner");
     }

@@ -45,7 +45,7 @@ class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
 
     @Override
     public void afterConnectionEstablished(WebSocketSession session) {
-        ClientConnection connection = new ClientConnection(session, properties.sendBufferFrames(), properties.writeTimeout(),
+        ClientConnection connection = new ClientConnection(session, properties.sendBufferBytes(), properties.writeTimeout(),
                 connections);
         connections.add(connection);
         String token = session.getUri() == null ? null
