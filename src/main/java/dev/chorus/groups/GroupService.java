@@ -39,11 +39,11 @@ public class GroupService {
 
     /** The group, if it exists and the user is a member: 404 for an unknown group, 403 for a non-member. */
     public Group requireMember(UUID groupId, UUID userId) {
-        Group group = groups.find(groupId).orElseThrow(() -> ApiException.notFound("group"));
-        if (!groups.isMember(groupId, userId)) {
+        GroupStore.Membership seen = groups.membership(groupId, userId).orElseThrow(() -> ApiException.notFound("group"));
+        if (!seen.member()) {
             throw ApiException.forbidden("you are not a member of this group");
         }
-        return group;
+        return seen.group();
     }
 
     public boolean isMember(UUID groupId, UUID userId) {

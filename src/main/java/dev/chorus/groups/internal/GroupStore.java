@@ -37,6 +37,20 @@ public class GroupStore {
         return jdbc.sql("SELECT " + GROUP + " FROM groups WHERE id = ?").param(id).query(GroupStore::map).optional();
     }
 
+    /** The group and whether the user belongs to it, in one round trip; empty when no such group. */
+    public Optional<Membership> membership(UUID groupId, UUID userId) {
+        return jdbc.sql("""
+                SELECT g.id, g.name, g.owner_id, g.created_at,
+                       EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.user_id = ?) AS member
+                FROM groups g WHERE g.id = ?""")
+                .params(userId, groupId)
+                .query((rs, row) -> new Membership(map(rs, row), rs.getBoolean("member"))).optional();
+    }
+
+    /** A group as seen by one user. */
+    public record Membership(Group group, boolean member) {
+    }
+
     public List<Group> findAll(Collection<UUID> ids) {
         return jdbc.sql("SELECT " + GROUP + " FROM groups WHERE id = ANY(?)").param(ids.toArray(UUID[]::new)).query(GroupStore::map).list();
     }
