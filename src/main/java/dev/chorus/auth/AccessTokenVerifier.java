@@ -6,5 +6,10 @@ import java.util.Optional;
 public interface AccessTokenVerifier {
 
     /** The token's user, or empty when it is malformed, forged, expired or revoked. */
-    Optional<CurrentUser> verify(String token);
+    default Optional<CurrentUser> verify(String token) {
+        return check(token).map(AccessToken::user);
+    }
+
+    /** The token's user, session and expiry, or empty when it is malformed, forged, expired or revoked. */
+    Optional<AccessToken> check(String token);
 }

@@ -5,8 +5,12 @@ import dev.chorus.auth.UserSummary;
 import dev.chorus.groups.internal.GroupStore;
 import dev.chorus.ops.ApiException;
 import java.time.Clock;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -18,8 +22,10 @@ public class GroupService {
     private final GroupStore groups;
     private final UserDirectory users;
     private final Clock clock;
+    private final ApplicationEventPublisher events;
 
-    GroupService(GroupStore groups, UserDirectory users, Clock clock) {
+    GroupService(GroupStore groups, UserDirectory users, Clock clock, ApplicationEventPublisher events) {
+        this.events = events;
         this.groups = groups;
         this.users = users;
         this.clock = clock;
@@ -44,6 +50,11 @@ public class GroupService {
             throw ApiException.forbidden("you are not a member of this group");
         }
         return seen.group();
+    }
+
+    /** Of these (group, user) pairs, the ones that are still memberships; one query. */
+    public Set<Map.Entry<UUID, UUID>> stillMembers(Collection<Map.Entry<UUID, UUID>> pairs) {
+        return groups.stillMembers(pairs);
     }
 
     public boolean isMember(UUID groupId, UUID userId) {
@@ -74,5 +85,6 @@ public class GroupService {
         if (!groups.removeMember(groupId, userId)) {
             throw ApiException.notFound("member");
         }
+        events.publishEvent(new MemberRemoved(groupId, userId));
     }
 }

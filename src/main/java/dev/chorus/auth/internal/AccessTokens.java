@@ -1,5 +1,6 @@
 package dev.chorus.auth.internal;
 
+import java.time.Duration;
 import dev.chorus.auth.AuthProperties;
 import java.time.Clock;
 import java.time.Instant;
@@ -18,6 +19,8 @@ public class AccessTokens {
 
     static final String ISSUER = "chorus";
     static final String SESSION_CLAIM = "sid";
+    /** How far a token's expiry may be off and still validate (Spring Security's default, set explicitly). */
+    static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
     static final String ROLES_CLAIM = "roles";
 
     private final JwtEncoder encoder;

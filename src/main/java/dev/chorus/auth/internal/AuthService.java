@@ -1,6 +1,7 @@
 package dev.chorus.auth.internal;
 
 import dev.chorus.auth.AuthProperties;
+import dev.chorus.auth.SessionRevoked;
 import dev.chorus.ops.ApiException;
 import dev.chorus.ops.RateLimiter;
 import dev.chorus.ops.TooManyRequestsException;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.crypto.password.PasswordEncoder;
@@ -35,10 +37,11 @@ public class AuthService {
     private final AuthProperties properties;
     private final int loginLimit;
     private final Clock clock;
+    private final ApplicationEventPublisher events;
 
     AuthService(UserStore users, PasswordEncoder passwords, AccessTokens accessTokens, RefreshSessions sessions,
             RateLimiter limiter, AuthProperties properties, @Value("${chorus.rate-limit.login:10}") int loginLimit,
-            Clock clock) {
+            Clock clock, ApplicationEventPublisher events) {
         this.users = users;
         this.passwords = passwords;
         this.accessTokens = accessTokens;
@@ -47,6 +50,7 @@ public class AuthService {
         this.properties = properties;
         this.loginLimit = loginLimit;
         this.clock = clock;
+        this.events = events;
         this.decoyHash = passwords.encode(UUID.randomUUID().toString());
     }
 
@@ -82,15 +86,18 @@ public class AuthService {
                 User user = users.findUser(r.userId()).orElseThrow(AuthService::invalidRefresh);
                 yield issue(user, r.sessionId(), r.newToken());
             }
-            case RefreshSessions.Rotation.Reused reused ->
+            case RefreshSessions.Rotation.Reused reused -> {
+                events.publishEvent(new SessionRevoked(reused.sessionId()));
                 throw new ApiException(HttpStatus.UNAUTHORIZED, "refresh_token_reused",
                         "this refresh token was already used; the session has been revoked");
+            }
             case RefreshSessions.Rotation.Unknown unknown -> throw invalidRefresh();
         };
     }
 
     public void logout(String sessionId) {
         sessions.revoke(sessionId);
+        events.publishEvent(new SessionRevoked(sessionId));
     }
 
     public User user(UUID id) {

@@ -1,8 +1,9 @@
 package dev.chorus.auth.internal;
 
 import dev.chorus.auth.AccessTokenVerifier;
-import dev.chorus.auth.CurrentUser;
+import dev.chorus.auth.AccessToken;
 import java.util.Optional;
+import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.stereotype.Component;
@@ -18,12 +19,14 @@ class JwtAccessTokenVerifier implements AccessTokenVerifier {
     }
 
     @Override
-    public Optional<CurrentUser> verify(String token) {
+    public Optional<AccessToken> check(String token) {
         if (token == null || token.isBlank() || token.length() > 4096) {
             return Optional.empty();
         }
         try {
-            return Optional.of(CurrentUserResolver.from(decoder.decode(token)));
+            Jwt jwt = decoder.decode(token);
+            return Optional.of(new AccessToken(CurrentUserResolver.from(jwt), jwt.getClaimAsString(AccessTokens.SESSION_CLAIM),
+                    jwt.getExpiresAt()));
         } catch (JwtException | IllegalArgumentException e) {
             return Optional.empty();
         }

@@ -15,7 +15,8 @@ import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtEncoder;
-import org.springframework.security.oauth2.jwt.JwtValidators;
+import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
+import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
 
@@ -37,7 +38,8 @@ class JwtConfiguration {
     JwtDecoder jwtDecoder(SecretKey jwtKey, RefreshSessions sessions) {
         NimbusJwtDecoder decoder = NimbusJwtDecoder.withSecretKey(jwtKey).macAlgorithm(MacAlgorithm.HS256).build();
         decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(
-                JwtValidators.createDefaultWithIssuer(AccessTokens.ISSUER), notRevoked(sessions)));
+                new JwtTimestampValidator(AccessTokens.CLOCK_SKEW), new JwtIssuerValidator(AccessTokens.ISSUER),
+                notRevoked(sessions)));
         return decoder;
     }
 

@@ -9,7 +9,12 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import dev.chorus.auth.SessionRevocations;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.data.redis.core.StringRedisTemplate;
@@ -21,19 +26,21 @@ import org.springframework.stereotype.Component;
  *
  * <p>A refresh token is {@code <sessionId>.<secret>}; Redis keeps only its SHA-256. Per session:
  * {@code sess:<sid>} (user and current token hash), {@code sess-old:<sid>} (hashes already rotated away) and,
- * once the session is revoked, {@code revoked-sess:<sid>}, which lives only as long as an access token can, so
- * Redis does not grow without bound. Rotation runs as one Lua script, so two instances can never both rotate the
+ * once the session is revoked, {@code revoked-sess:<sid>}, which lives only as long as an access token can validate
+ * (its lifetime plus the allowed clock skew), so Redis does not grow without bound. Revocations are also logged in
+ * the sorted set {@code revocations} (scored by when), trimmed to that same lifetime, so that instances can learn of
+ * them by polling ({@link SessionRevocations}) without asking per token. Rotation runs as one Lua script, so two instances can never both rotate the
  * same token; presenting a rotated token again revokes the whole session (theft detection).
  */
 @Component
-class RefreshSessions {
+class RefreshSessions implements SessionRevocations {
 
     /** What a refresh attempt found. */
     sealed interface Rotation {
         record Rotated(UUID userId, String sessionId, String newToken) implements Rotation {
         }
 
-        record Reused() implements Rotation {
+        record Reused(String sessionId) implements Rotation {
         }
 
         record Unknown() implements Rotation {
@@ -52,6 +59,8 @@ class RefreshSessions {
             if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
               redis.call('DEL', KEYS[1])
               redis.call('SET', KEYS[3], '1', 'EX', ARGV[4])
+              redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
+              redis.call('EXPIRE', KEYS[4], ARGV[4])
               return {'reused'}
             end
             return {'unknown'}
@@ -61,8 +70,10 @@ class RefreshSessions {
     private final RedisKeys keys;
     private final AuthProperties properties;
     private final SecureRandom random = new SecureRandom();
+    private final Clock clock;
 
-    RefreshSessions(StringRedisTemplate redis, RedisKeys keys, AuthProperties properties) {
+    RefreshSessions(StringRedisTemplate redis, RedisKeys keys, AuthProperties properties, Clock clock) {
+        this.clock = clock;
         this.redis = redis;
         this.keys = keys;
         this.properties = properties;
@@ -85,13 +96,14 @@ class RefreshSessions {
         String sid = sessionId.get();
         String next = sid + "." + secret();
         List<?> result = redis.execute(ROTATE,
-                List.of(sessionKey(sid), keys.key("sess-old", sid), revokedKey(sid)),
+                List.of(sessionKey(sid), keys.key("sess-old", sid), revokedKey(sid), revocationsKey()),
                 hash(presented), hash(next),
                 Long.toString(properties.refreshTokenTtl().toSeconds()),
-                Long.toString(properties.accessTokenTtl().toSeconds()));
+                Long.toString(revocationLifetime().toSeconds()),
+                Long.toString(clock.millis()), sid);
         return switch (String.valueOf(result.getFirst())) {
             case "rotated" -> new Rotation.Rotated(UUID.fromString(String.valueOf(result.get(1))), sid, next);
-            case "reused" -> new Rotation.Reused();
+            case "reused" -> new Rotation.Reused(sid);
             default -> new Rotation.Unknown();
         };
     }
@@ -99,7 +111,34 @@ class RefreshSessions {
     /** Ends the session: its refresh token dies and its access tokens are refused until they expire. */
     void revoke(String sessionId) {
         redis.delete(sessionKey(sessionId));
-        redis.opsForValue().set(revokedKey(sessionId), "1", properties.accessTokenTtl());
+        redis.opsForValue().set(revokedKey(sessionId), "1", revocationLifetime());
+        long now = clock.millis();
+        redis.opsForZSet().add(revocationsKey(), sessionId, now);
+        redis.opsForZSet().removeRangeByScore(revocationsKey(), 0, now - revocationLifetime().toMillis());
+        redis.expire(revocationsKey(), revocationLifetime());
+    }
+
+    @Override
+    public Map<String, Instant> revokedSince(Instant since) {
+        Map<String, Instant> revoked = new HashMap<>();
+        var entries = redis.opsForZSet().rangeByScoreWithScores(revocationsKey(), since.toEpochMilli(), Double.POSITIVE_INFINITY);
+        if (entries != null) {
+            entries.forEach(e -> revoked.put(e.getValue(), Instant.ofEpochMilli(e.getScore().longValue())));
+        }
+        return revoked;
+    }
+
+    /**
+     * How long a revocation must be remembered: as long as one of the session's access tokens can still validate,
+     * which is its lifetime plus the clock skew validation allows (SPEC §4 and issue: a revoked token must not
+     * work again in its last minute).
+     */
+    private Duration revocationLifetime() {
+        return properties.accessTokenTtl().plus(AccessTokens.CLOCK_SKEW);
+    }
+
+    private String revocationsKey() {
+        return keys.key("revocations");
     }
 
     boolean isRevoked(String sessionId) {

@@ -7,6 +7,8 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -90,6 +92,27 @@ public class GroupStore {
 
     /** How many target groups exist, and how many of them the user is a member of. */
     public record Access(int existing, int member) {
+    }
+
+    /** Of these (group, user) pairs, the ones present in group_members. */
+    public Set<Map.Entry<UUID, UUID>> stillMembers(Collection<Map.Entry<UUID, UUID>> pairs) {
+        Set<Map.Entry<UUID, UUID>> present = new HashSet<>();
+        if (pairs.isEmpty()) {
+            return present;
+        }
+        UUID[] groupIds = pairs.stream().map(Map.Entry::getKey).toArray(UUID[]::new);
+        UUID[] userIds = pairs.stream().map(Map.Entry::getValue).toArray(UUID[]::new);
+        jdbc.sql("""
+                SELECT m.group_id, m.user_id FROM group_members m
+                JOIN unnest(?::uuid[], ?::uuid[]) AS p(group_id, user_id) ON m.group_id = p.group_id AND m.user_id = p.user_id""")
+                .params(groupIds, userIds)
+                .query((ResultSet rs) -> {
+                    while (rs.next()) {
+                        present.add(Map.entry(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class)));
+                    }
+                    return present;
+                });
+        return present;
     }
 
     public List<UUID> memberIds(UUID groupId) {

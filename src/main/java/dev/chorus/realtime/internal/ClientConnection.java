@@ -1,5 +1,6 @@
 package dev.chorus.realtime.internal;
 
+import dev.chorus.auth.AccessToken;
 import dev.chorus.auth.CurrentUser;
 import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.SendResult;
@@ -57,7 +58,8 @@ final class ClientConnection {
     private long buffered;
     /** Whether a write is outstanding (one thread owns the write loop meanwhile). Guarded by lock. */
     private boolean writing;
-    private volatile CurrentUser user;
+    /** The socket's current authority; replaced by an accepted auth frame. */
+    private volatile AccessToken token;
     /** Set once when a close is requested; read by every sender. */
     private volatile CloseStatus closing;
 
@@ -79,15 +81,21 @@ final class ClientConnection {
     }
 
     CurrentUser user() {
-        return user;
+        AccessToken current = token;
+        return current == null ? null : current.user();
     }
 
-    void authenticate(CurrentUser user) {
-        this.user = user;
+    /** The access token the socket now acts with, or null before it authenticated. */
+    AccessToken token() {
+        return token;
+    }
+
+    void authenticate(AccessToken token) {
+        this.token = token;
     }
 
     boolean isAuthenticated() {
-        return user != null;
+        return token != null;
     }
 
     Set<UUID> groups() {

@@ -1,5 +1,6 @@
 package dev.chorus.realtime.internal;
 
+import dev.chorus.auth.AccessToken;
 import dev.chorus.auth.AccessTokenVerifier;
 import dev.chorus.auth.CurrentUser;
 import dev.chorus.auth.UserRateLimit;
@@ -87,18 +88,29 @@ class FrameDispatcher {
         }
     }
 
+    /**
+     * The first auth frame authenticates the socket (a bad token closes it with 1008). On an authenticated socket
+     * an auth frame replaces its token before the old one expires (SPEC §4): same user only; a bad or foreign token
+     * gets an error frame and the socket keeps the authority it had.
+     */
     private void auth(ClientConnection connection, JsonNode frame) {
-        if (connection.isAuthenticated()) {
-            connection.send(Frames.error("already_authenticated", "this connection is already authenticated"));
-            return;
-        }
-        Optional<CurrentUser> user = tokens.verify(frame.path("token").isString() ? frame.path("token").asString() : null);
-        if (user.isEmpty()) {
+        Optional<AccessToken> checked = tokens.check(frame.path("token").isString() ? frame.path("token").asString() : null);
+        AccessToken current = connection.token();
+        if (current == null && checked.isEmpty()) {
             connection.send(Frames.error("unauthorized", "the access token is invalid or expired"));
             connection.close(CloseStatus.POLICY_VIOLATION.withReason("unauthorized"));
             return;
         }
-        connection.authenticate(user.get());
+        if (checked.isEmpty()) {
+            connection.send(Frames.error("unauthorized", "the access token is invalid or expired; the socket keeps its current one"));
+            return;
+        }
+        if (current != null && !current.user().id().equals(checked.get().user().id())) {
+            connection.send(Frames.error("forbidden", "a socket's token can only be replaced by one of the same user"));
+            return;
+        }
+        connection.authenticate(checked.get());
+        connection.send(Frames.authenticated(checked.get().expiresAt()));
     }
 
     private void subscribe(ClientConnection connection, JsonNode frame) {
@@ -133,7 +145,7 @@ class FrameDispatcher {
         } else {
             groups.requireMember(groupId, userId);
         }
-        connection.send(Frames.unsubscribed(groupId));
+        connection.send(Frames.unsubscribed(groupId, "requested"));
     }
 
     private void send(ClientConnection connection, JsonNode frame) {

@@ -1,6 +1,7 @@
 package dev.chorus.realtime.internal;
 
 import dev.chorus.groups.Message;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -18,8 +19,13 @@ final class Frames {
         return write(Map.of("type", "subscribed", "groupId", groupId.toString(), "lastSeq", lastSeq));
     }
 
-    static String unsubscribed(UUID groupId) {
-        return write(Map.of("type", "unsubscribed", "groupId", groupId.toString()));
+    /** {@code reason}: "requested" (the client asked) or "removed" (the user is no longer a member). */
+    static String unsubscribed(UUID groupId, String reason) {
+        return write(Map.of("type", "unsubscribed", "groupId", groupId.toString(), "reason", reason));
+    }
+
+    static String authenticated(Instant expiresAt) {
+        return write(Map.of("type", "authenticated", "expiresAt", expiresAt.toString()));
     }
 
     /** Wraps an already serialised message, so a message is serialised once however many sockets receive it. */

@@ -1,7 +1,7 @@
 package dev.chorus.realtime.internal;
 
 import dev.chorus.auth.AccessTokenVerifier;
-import dev.chorus.auth.CurrentUser;
+import dev.chorus.auth.AccessToken;
 import dev.chorus.presence.Presence;
 import dev.chorus.realtime.RealtimeProperties;
 import java.util.Optional;
@@ -51,12 +51,12 @@ class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
         String token = session.getUri() == null ? null
                 : UriComponentsBuilder.fromUri(session.getUri()).build().getQueryParams().getFirst("access_token");
         if (token != null) {
-            Optional<CurrentUser> user = tokens.verify(token);
-            if (user.isEmpty()) {
+            Optional<AccessToken> checked = tokens.check(token);
+            if (checked.isEmpty()) {
                 refuse(connection, "the access token is invalid or expired");
                 return;
             }
-            connection.authenticate(user.get());
+            connection.authenticate(checked.get());
             return;
         }
         timers.schedule(() -> {
