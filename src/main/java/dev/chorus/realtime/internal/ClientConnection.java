@@ -60,6 +60,10 @@ final class ClientConnection {
     private boolean writing;
     /** The socket's current authority; replaced by an accepted auth frame. */
     private volatile AccessToken token;
+    /** Only the container's reader for this socket touches it. */
+    private final InboundMessage inbound = new InboundMessage();
+    /** When a frame or pong last came from the client (System.nanoTime), for the idle timeout. */
+    private volatile long lastHeard = System.nanoTime();
     /** Set once when a close is requested; read by every sender. */
     private volatile CloseStatus closing;
 
@@ -96,6 +100,18 @@ final class ClientConnection {
 
     boolean isAuthenticated() {
         return token != null;
+    }
+
+    InboundMessage inbound() {
+        return inbound;
+    }
+
+    void heard() {
+        lastHeard = System.nanoTime();
+    }
+
+    long lastHeard() {
+        return lastHeard;
     }
 
     Set<UUID> groups() {

@@ -12,6 +12,7 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 import org.springframework.web.socket.BinaryMessage;
 import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.PongMessage;
 import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.handler.TextWebSocketHandler;
@@ -67,46 +68,47 @@ class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
     }
 
     /**
-     * The container bounds a text frame in characters; the limit is in bytes, so a frame of multi-byte characters is
-     * measured again here and refused with 1009 like any other oversized frame.
+     * Messages arrive in parts of at most the container's small buffer (see WebSocketConfiguration), so an idle
+     * socket holds a few KiB instead of buffers sized for the largest frame; the parts are joined here, and a
+     * message over the limit (counted in UTF-8 bytes, the unit SPEC §4 uses) closes the socket with 1009.
      */
+    @Override
+    public boolean supportsPartialMessages() {
+        return true;
+    }
+
     @Override
     protected void handleTextMessage(WebSocketSession session, TextMessage message) {
         ClientConnection connection = connections.get(session.getId());
         if (connection == null) {
             return;
         }
-        if (utf8Length(message.getPayload()) > properties.maxFrameBytes()) {
+        connection.heard();
+        String whole = connection.inbound().add(message.getPayload(), message.isLast());
+        if (connection.inbound().over(properties.maxFrameBytes())) {
             connection.closeNow(CloseStatus.TOO_BIG_TO_PROCESS.withReason("frame over " + properties.maxFrameBytes() + " bytes"));
             return;
         }
-        dispatcher.dispatch(connection, message.getPayload());
+        if (whole != null) {
+            dispatcher.dispatch(connection, whole);
+        }
     }
 
     @Override
     protected void handleBinaryMessage(WebSocketSession session, BinaryMessage message) {
         ClientConnection connection = connections.get(session.getId());
-        if (connection != null) {
+        if (connection != null && message.isLast()) {
+            connection.heard();
             connection.send(Frames.error("unsupported_frame", "frames are JSON text; binary frames are not understood"));
         }
     }
 
-    private static long utf8Length(String text) {
-        long bytes = 0;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c < 0x80) {
-                bytes++;
-            } else if (c < 0x800) {
-                bytes += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
-                bytes += 4;
-                i++;
-            } else {
-                bytes += 3;
-            }
+    @Override
+    protected void handlePongMessage(WebSocketSession session, PongMessage message) {
+        ClientConnection connection = connections.get(session.getId());
+        if (connection != null) {
+            connection.heard();
         }
-        return bytes;
     }
 
     @Override
