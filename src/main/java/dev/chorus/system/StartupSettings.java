@@ -47,6 +47,9 @@ public final class StartupSettings {
         put("chorus.rate-limit.per-ip", integer("RATE_LIMIT_PER_IP", 1200, 0, Integer.MAX_VALUE));
         put("chorus.rate-limit.login", integer("RATE_LIMIT_LOGIN", 10, 0, Integer.MAX_VALUE));
         put("chorus.redis.key-prefix", get("CHORUS_REDIS_PREFIX", "chorus:"));
+        put("chorus.realtime.max-sockets-per-user", integer("WS_MAX_SOCKETS_PER_USER", 20, 1, Integer.MAX_VALUE));
+        put("chorus.realtime.max-connections", integer("WS_MAX_CONNECTIONS", 20000, 1, Integer.MAX_VALUE));
+        put("chorus.realtime.max-subscriptions", integer("WS_MAX_SUBSCRIPTIONS", 500, 1, Integer.MAX_VALUE));
     }
 
     private void readDatabase() {

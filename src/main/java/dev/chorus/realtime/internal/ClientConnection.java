@@ -60,6 +60,8 @@ final class ClientConnection {
     private boolean writing;
     /** The socket's current authority; replaced by an accepted auth frame. */
     private volatile AccessToken token;
+    /** The socket's slot in the per-user quota (SocketQuota), once it holds one. */
+    private volatile String slot;
     /** Only the container's reader for this socket touches it. */
     private final InboundMessage inbound = new InboundMessage();
     /** When a frame or pong last came from the client (System.nanoTime), for the idle timeout. */
@@ -100,6 +102,14 @@ final class ClientConnection {
 
     boolean isAuthenticated() {
         return token != null;
+    }
+
+    String slot() {
+        return slot;
+    }
+
+    void slot(String slot) {
+        this.slot = slot;
     }
 
     InboundMessage inbound() {
@@ -171,6 +181,18 @@ final class ClientConnection {
             writeFrom(first);
         }
         return true;
+    }
+
+    /** Sends a WebSocket ping; a failure is left to the idle timeout, which notices the missing pong. */
+    void ping() {
+        if (closing != null || async == null) {
+            return;
+        }
+        try {
+            async.sendPing(java.nio.ByteBuffer.allocate(0));
+        } catch (IOException | RuntimeException e) {
+            // the next sweep tries again, or the idle timeout closes the socket
+        }
     }
 
     /** Writes what is already queued, then closes with this status. */

@@ -48,6 +48,10 @@ class Connections implements HealthDetailContributor {
         return open.remove(id);
     }
 
+    int count() {
+        return open.size();
+    }
+
     Collection<ClientConnection> all() {
         return open.values();
     }

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 import org.springframework.web.socket.CloseStatus;
 import tools.jackson.core.JacksonException;
@@ -39,9 +40,14 @@ class FrameDispatcher {
     private final Presence presence;
     private final AccessTokenVerifier tokens;
     private final UserRateLimit rateLimit;
+    private final SocketQuota quota;
+    private final int maxSubscriptions;
 
     FrameDispatcher(GroupFeeds feeds, GroupService groups, MessageService messages, Presence presence,
-            AccessTokenVerifier tokens, UserRateLimit rateLimit) {
+            AccessTokenVerifier tokens, UserRateLimit rateLimit, SocketQuota quota,
+            @Value("${chorus.realtime.max-subscriptions:500}") int maxSubscriptions) {
+        this.quota = quota;
+        this.maxSubscriptions = maxSubscriptions;
         this.feeds = feeds;
         this.groups = groups;
         this.messages = messages;
@@ -70,6 +76,11 @@ class FrameDispatcher {
                 case "subscribe", "unsubscribe", "send" -> {
                     if (!connection.isAuthenticated()) {
                         connection.send(Frames.error("unauthorized", "authenticate first"));
+                        return;
+                    }
+                    RateLimiter.Decision decision = rateLimit.acquire(connection.user().id().toString());
+                    if (!decision.allowed()) {
+                        connection.send(Frames.error("rate_limited", "too many requests; retry in " + decision.retryAfterSeconds() + " s"));
                         return;
                     }
                     switch (type) {
@@ -109,6 +120,15 @@ class FrameDispatcher {
             connection.send(Frames.error("forbidden", "a socket's token can only be replaced by one of the same user"));
             return;
         }
+        if (current == null) {
+            String socket = UUID.randomUUID().toString();
+            if (!quota.take(checked.get().user().id(), socket)) {
+                connection.send(Frames.error("too_many_sockets", "you hold the most sockets one user may; close one first"));
+                connection.close(CloseStatus.POLICY_VIOLATION.withReason("too many sockets"));
+                return;
+            }
+            connection.slot(quota.member(socket));
+        }
         connection.authenticate(checked.get());
         connection.send(Frames.authenticated(checked.get().expiresAt()));
     }
@@ -124,6 +144,10 @@ class FrameDispatcher {
             afterSeq = after.asLong();
         }
         UUID userId = connection.user().id();
+        if (!connection.groups().contains(groupId) && connection.groups().size() >= maxSubscriptions) {
+            connection.send(Frames.error("too_many_subscriptions", "a socket may subscribe to at most " + maxSubscriptions + " groups"));
+            return;
+        }
         groups.requireMember(groupId, userId);
         // Presence first, so that a feed refusing the subscription (GroupFeeds.subscriptionFailed) can undo it.
         if (connection.groups().add(groupId)) {
@@ -166,11 +190,6 @@ class FrameDispatcher {
                 throw ApiException.badRequest("clientMessageId must be a string of 1 to " + MAX_CLIENT_ID + " characters");
             }
             clientMessageId = id.asString();
-        }
-        RateLimiter.Decision decision = rateLimit.acquire(connection.user().id().toString());
-        if (!decision.allowed()) {
-            connection.send(Frames.error("rate_limited", "too many messages; retry in " + decision.retryAfterSeconds() + " s"));
-            return;
         }
         Message stored = messages.post(connection.user().id(), List.of(groupId), content.asString(), clientMessageId)
                 .messages().getFirst();

@@ -32,10 +32,12 @@ class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
     private final Presence presence;
     private final AccessTokenVerifier tokens;
     private final RealtimeProperties properties;
+    private final SocketQuota quota;
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().factory());
 
     RealtimeHandler(Connections connections, FrameDispatcher dispatcher, GroupFeeds feeds, Presence presence,
-            AccessTokenVerifier tokens, RealtimeProperties properties) {
+            AccessTokenVerifier tokens, RealtimeProperties properties, SocketQuota quota) {
+        this.quota = quota;
         this.connections = connections;
         this.dispatcher = dispatcher;
         this.feeds = feeds;
@@ -49,15 +51,16 @@ class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
         ClientConnection connection = new ClientConnection(session, properties.sendBufferBytes(), properties.writeTimeout(),
                 connections);
         connections.add(connection);
+        if (session.getAttributes().get(UpgradeGate.TOKEN) instanceof AccessToken checked) {
+            // Verified, and its quota slot taken, by UpgradeGate before the upgrade.
+            connection.slot(quota.member((String) session.getAttributes().get(UpgradeGate.SOCKET)));
+            connection.authenticate(checked);
+            return;
+        }
         String token = session.getUri() == null ? null
                 : UriComponentsBuilder.fromUri(session.getUri()).build().getQueryParams().getFirst("access_token");
         if (token != null) {
-            Optional<AccessToken> checked = tokens.check(token);
-            if (checked.isEmpty()) {
-                refuse(connection, "the access token is invalid or expired");
-                return;
-            }
-            connection.authenticate(checked.get());
+            refuse(connection, "the access token is invalid or expired");
             return;
         }
         timers.schedule(() -> {
@@ -118,6 +121,9 @@ class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
             return;
         }
         connection.closeNow(status);
+        if (connection.slot() != null) {
+            quota.give(connection.user().id(), connection.slot());
+        }
         for (var groupId : connection.groups()) {
             feeds.unsubscribe(connection, groupId, () -> presence.left(groupId, connection.user().id()));
         }

@@ -17,14 +17,16 @@ import org.springframework.web.socket.server.standard.ServletServerContainerFact
 class WebSocketConfiguration implements WebSocketConfigurer {
 
     private final RealtimeHandler handler;
+    private final UpgradeGate gate;
 
-    WebSocketConfiguration(RealtimeHandler handler) {
+    WebSocketConfiguration(RealtimeHandler handler, UpgradeGate gate) {
         this.handler = handler;
+        this.gate = gate;
     }
 
     @Override
     public void registerWebSocketHandlers(WebSocketHandlerRegistry registry) {
-        registry.addHandler(handler, "/ws").setAllowedOriginPatterns("*");
+        registry.addHandler(handler, "/ws").addInterceptors(gate).setAllowedOriginPatterns("*");
     }
 
     @Bean
