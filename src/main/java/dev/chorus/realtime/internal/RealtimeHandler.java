@@ -2,12 +2,15 @@ package dev.chorus.realtime.internal;
 
 import dev.chorus.auth.AccessTokenVerifier;
 import dev.chorus.auth.CurrentUser;
+import dev.chorus.ops.RequestIds;
 import dev.chorus.presence.Presence;
 import dev.chorus.realtime.RealtimeProperties;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 import org.springframework.web.socket.BinaryMessage;
@@ -21,9 +24,17 @@ import org.springframework.web.util.UriComponentsBuilder;
  * The {@code /ws} endpoint: opens a {@link ClientConnection} per socket, authenticates it from
  * {@code ?access_token=} or an {@code auth} frame within the auth timeout, hands every frame to
  * {@link FrameDispatcher}, and cleans subscriptions and presence up when the socket closes.
+ *
+ * <p>Each socket gets a log line when it opens and one when it closes, carrying the upgrade request's id (also the
+ * request id of the log lines written while its frames are handled) and the client's address, as
+ * {@link SocketHandshakes} kept them: what an operator needs to follow one person's connection across the balancer's
+ * and the instance's logs.
  */
 @Component
 class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
+
+    private static final Logger log = LoggerFactory.getLogger(RealtimeHandler.class);
+    private static final String OPENED_AT = "chorus.openedAt";
 
     private final Connections connections;
     private final FrameDispatcher dispatcher;
@@ -48,17 +59,19 @@ class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
         ClientConnection connection = new ClientConnection(session, properties.sendBufferFrames(), properties.writeTimeout(),
                 connections);
         connections.add(connection);
+        session.getAttributes().put(OPENED_AT, System.nanoTime());
         String token = session.getUri() == null ? null
                 : UriComponentsBuilder.fromUri(session.getUri()).build().getQueryParams().getFirst("access_token");
         if (token != null) {
             Optional<CurrentUser> user = tokens.verify(token);
+            user.ifPresent(connection::authenticate);
+            logOpened(session, connection);
             if (user.isEmpty()) {
                 refuse(connection, "the access token is invalid or expired");
-                return;
             }
-            connection.authenticate(user.get());
             return;
         }
+        logOpened(session, connection);
         timers.schedule(() -> {
             if (!connection.isAuthenticated() && connection.isOpen()) {
                 refuse(connection, "authenticate within " + properties.authTimeout().toSeconds() + " s");
@@ -80,7 +93,7 @@ class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
             connection.closeNow(CloseStatus.TOO_BIG_TO_PROCESS.withReason("frame over " + properties.maxFrameBytes() + " bytes"));
             return;
         }
-        dispatcher.dispatch(connection, message.getPayload());
+        RequestIds.inContext(requestId(session), () -> dispatcher.dispatch(connection, message.getPayload()));
     }
 
     @Override
@@ -115,6 +128,7 @@ class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
         if (connection == null) {
             return;
         }
+        logClosed(session, connection, status);
         connection.closeNow(status);
         for (var groupId : connection.groups()) {
             feeds.unsubscribe(connection, groupId, () -> presence.left(groupId, connection.user().id()));
@@ -128,6 +142,30 @@ class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
         if (connection != null) {
             connection.close(CloseStatus.SERVER_ERROR);
         }
+    }
+
+    private static void logOpened(WebSocketSession session, ClientConnection connection) {
+        RequestIds.inContext(requestId(session), () -> log.atInfo()
+                .addKeyValue("socketId", session.getId())
+                .addKeyValue("clientIp", session.getAttributes().get(SocketHandshakes.CLIENT_IP))
+                .addKeyValue("origin", session.getAttributes().get(SocketHandshakes.ORIGIN))
+                .addKeyValue("userId", connection.isAuthenticated() ? connection.user().id().toString() : null)
+                .log("websocket opened"));
+    }
+
+    private static void logClosed(WebSocketSession session, ClientConnection connection, CloseStatus status) {
+        long openedAt = session.getAttributes().get(OPENED_AT) instanceof Long t ? t : System.nanoTime();
+        RequestIds.inContext(requestId(session), () -> log.atInfo()
+                .addKeyValue("socketId", session.getId())
+                .addKeyValue("clientIp", session.getAttributes().get(SocketHandshakes.CLIENT_IP))
+                .addKeyValue("userId", connection.isAuthenticated() ? connection.user().id().toString() : null)
+                .addKeyValue("closeCode", status.getCode())
+                .addKeyValue("durationMs", (System.nanoTime() - openedAt) / 1_000_000)
+                .log("websocket closed ({})", status.getCode()));
+    }
+
+    private static String requestId(WebSocketSession session) {
+        return session.getAttributes().get(SocketHandshakes.REQUEST_ID) instanceof String id ? id : null;
     }
 
     private static void refuse(ClientConnection connection, String why) {
