@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -99,6 +100,23 @@ class BrowserUpgradeThroughBalancerTest {
         }
     }
 
+    @Test
+    void nginxLogsTheUpgradeUnderItsRequestIdWithoutTheAccessToken() throws IOException {
+        Balancer nginx = balancers.get(Balancer.Kind.NGINX);
+        String requestId;
+        try (RawUpgrade ws = upgrade(Balancer.Kind.NGINX, Map.of("Origin", "http://127.0.0.1:" + nginx.port()))) {
+            assertThat(ws.status()).isEqualTo(101);
+            requestId = ws.header("X-Request-ID");
+        }
+        // nginx writes a socket's line once it closes, and flushes its buffer every second.
+        Path log = nginx.dir().resolve("nginx-access.log");
+        Await.until(Duration.ofSeconds(10), "the upgrade " + requestId + " in " + log,
+                () -> Files.exists(log) && read(log).contains(requestId));
+        String line = read(log).lines().filter(l -> l.contains(requestId)).findFirst().orElseThrow();
+        assertThat(line).contains("\"uri\":\"/ws?access_token=REDACTED\"", "\"status\":101", "\"client\":\"127.0.0.2\"");
+        assertThat(read(log)).as("nginx's access log").doesNotContain(user.accessToken());
+    }
+
     @ParameterizedTest
     @EnumSource(Balancer.Kind.class)
     void aForeignOriginIsRefusedWith403(Balancer.Kind kind) {
@@ -164,6 +182,14 @@ class BrowserUpgradeThroughBalancerTest {
             return found.get() != null;
         });
         return found.get();
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static InetAddress address(String literal) {

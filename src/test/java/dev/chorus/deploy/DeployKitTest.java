@@ -80,7 +80,7 @@ class DeployKitTest {
                     .flatMap(b -> b.blocks().stream()).filter(b -> b.header().equals("location /ws")).toList();
             assertThat(locations).as("%s: location /ws", config).hasSize(1);
         }
-        assertThat(directives(template)).contains("proxy_set_header Upgrade $http_upgrade;",
+        assertThat(directives(template)).contains("proxy_set_header Upgrade $chorus_upgrade;",
                 "proxy_set_header Connection $chorus_connection;", "proxy_set_header Host $http_host;");
     }
 
