@@ -43,6 +43,11 @@ public class ClientIpResolver {
         return peer;
     }
 
+    /** Whether the request came straight from a trusted proxy, whose X-Forwarded-* headers may then be believed. */
+    public boolean fromTrustedProxy(HttpServletRequest request) {
+        return isTrusted(request.getRemoteAddr());
+    }
+
     private boolean isTrusted(String address) {
         for (IpAddressMatcher matcher : trusted) {
             try {

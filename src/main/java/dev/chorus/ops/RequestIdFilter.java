@@ -22,7 +22,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @Order(Ordered.HIGHEST_PRECEDENCE)
 class RequestIdFilter extends OncePerRequestFilter {
 
-    static final String MDC_KEY = "requestId";
+    static final String MDC_KEY = RequestIds.MDC_KEY;
     static final String HEADER = "X-Request-ID";
     private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:@/+=-]{1,128}");
 

@@ -66,6 +66,39 @@ class DeployKitTest {
     }
 
     @Test
+    void noLocationOfAnyNginxConfigDropsTheHeadersItShouldInherit() throws Exception {
+        Path template = render("nginx", "--listen", "8080", "--run-dir", "/tmp", "--servers", "a=127.0.0.1:8081");
+        List<Path> configs = new ArrayList<>(List.of(template));
+        try (var files = Files.walk(DEPLOY)) {
+            files.filter(f -> f.toString().endsWith(".conf") && !f.toString().contains("node_modules")).forEach(configs::add);
+        }
+        assertThat(configs).as("nginx configs of deploy/").hasSizeGreaterThanOrEqualTo(2);
+        for (Path config : configs) {
+            NginxConfig.Block root = NginxConfig.parse(Files.readString(config));
+            assertThat(NginxConfig.droppedInheritance(root)).as(config.toString()).isEmpty();
+            List<NginxConfig.Block> locations = root.blocks().stream().flatMap(b -> b.blocks().stream())
+                    .flatMap(b -> b.blocks().stream()).filter(b -> b.header().equals("location /ws")).toList();
+            assertThat(locations).as("%s: location /ws", config).hasSize(1);
+        }
+        assertThat(directives(template)).contains("proxy_set_header Upgrade $chorus_upgrade;",
+                "proxy_set_header Connection $chorus_connection;", "proxy_set_header Host $http_host;");
+    }
+
+    @Test
+    void theInheritanceCheckCatchesALocationThatSetsItsOwnUpgradeHeaders() {
+        NginxConfig.Block root = NginxConfig.parse("""
+                http { server {
+                    proxy_set_header Host $http_host; # every location should get this
+                    add_header X-Request-ID "$request_id" always;
+                    location /ws { proxy_pass http://chorus; proxy_set_header Upgrade $http_upgrade; }
+                    location / { proxy_pass http://chorus; }
+                } }
+                """);
+        assertThat(NginxConfig.droppedInheritance(root))
+                .containsExactly("main > http > server > location /ws: its own proxy_set_header drops every proxy_set_header set around it");
+    }
+
+    @Test
     void pgBouncerStartsOnItsConfigAndServesInTransactionPooling() throws Exception {
         try (TestCluster cluster = new TestCluster(); PgBouncer bouncer = PgBouncer.startDeployed(cluster.database(), 2);
                 Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + bouncer.port() + "/" + cluster.database()

@@ -164,4 +164,9 @@ public final class ChorusProcess implements AutoCloseable {
     File logFile() {
         return log.toFile();
     }
+
+    /** The process's log (its stdout and stderr: one JSON object per line once it has started). */
+    public Path log() {
+        return log;
+    }
 }

@@ -2,9 +2,8 @@ package dev.chorus.auth.internal;
 
 import dev.chorus.auth.UserRateLimit;
 import dev.chorus.ops.ApiError;
-import java.util.Arrays;
+import dev.chorus.ops.BrowserOrigins;
 import java.util.List;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
@@ -19,7 +18,6 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.web.cors.CorsConfiguration;
 import org.springframework.web.cors.CorsConfigurationSource;
-import org.springframework.web.cors.UrlBasedCorsConfigurationSource;
 
 /** Stateless bearer-token security: what is public, what needs a user, what needs an admin. */
 @Configuration(proxyBeanMethods = false)
@@ -53,18 +51,24 @@ class SecurityConfiguration {
         return http.build();
     }
 
+    /**
+     * CORS for the HTTP API: pages of CORS_ALLOWED_ORIGINS may call it with credentials; same-origin requests are not
+     * CORS requests at all. {@code /ws} is left to the WebSocket handshake's own origin check (realtime), which allows
+     * the same origins and says in the log why it refused one.
+     */
     @Bean
-    CorsConfigurationSource corsConfigurationSource(@Value("${chorus.web.cors-allowed-origins:}") String origins) {
-        List<String> allowed = Arrays.stream(origins.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    CorsConfigurationSource corsConfigurationSource(BrowserOrigins origins) {
         CorsConfiguration config = new CorsConfiguration();
-        config.setAllowedOrigins(allowed);
+        config.setAllowedOrigins(origins.allowed());
         config.setAllowedMethods(List.of("GET", "POST", "DELETE", "OPTIONS"));
         config.setAllowedHeaders(List.of("Authorization", "Content-Type", "X-Request-ID"));
         config.setExposedHeaders(List.of("X-Request-ID", "X-Instance-ID", "Retry-After"));
         config.setAllowCredentials(true);
-        UrlBasedCorsConfigurationSource source = new UrlBasedCorsConfigurationSource();
-        source.registerCorsConfiguration("/**", config);
-        return source;
+        return request -> isWebSocketUpgradePath(request.getRequestURI()) ? null : config;
+    }
+
+    private static boolean isWebSocketUpgradePath(String path) {
+        return path.equals("/ws") || path.startsWith("/ws/");
     }
 
     private static JwtAuthenticationConverter rolesFromClaim() {

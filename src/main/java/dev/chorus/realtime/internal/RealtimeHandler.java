@@ -2,12 +2,15 @@ package dev.chorus.realtime.internal;
 
 import dev.chorus.auth.AccessTokenVerifier;
 import dev.chorus.auth.AccessToken;
+import dev.chorus.ops.RequestIds;
 import dev.chorus.presence.Presence;
 import dev.chorus.realtime.RealtimeProperties;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 import org.springframework.web.socket.BinaryMessage;
@@ -22,9 +25,17 @@ import org.springframework.web.util.UriComponentsBuilder;
  * The {@code /ws} endpoint: opens a {@link ClientConnection} per socket, authenticates it from
  * {@code ?access_token=} or an {@code auth} frame within the auth timeout, hands every frame to
  * {@link FrameDispatcher}, and cleans subscriptions and presence up when the socket closes.
+ *
+ * <p>Each socket gets a log line when it opens and one when it closes, carrying the upgrade request's id (also the
+ * request id of the log lines written while its frames are handled) and the client's address, as
+ * {@link SocketHandshakes} kept them: what an operator needs to follow one person's connection across the balancer's
+ * and the instance's logs.
  */
 @Component
 class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
+
+    private static final Logger log = LoggerFactory.getLogger(RealtimeHandler.class);
+    private static final String OPENED_AT = "chorus.openedAt";
 
     private final Connections connections;
     private final FrameDispatcher dispatcher;
@@ -51,18 +62,22 @@ class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
         ClientConnection connection = new ClientConnection(session, properties.sendBufferBytes(), properties.writeTimeout(),
                 connections);
         connections.add(connection);
+        session.getAttributes().put(OPENED_AT, System.nanoTime());
         if (session.getAttributes().get(UpgradeGate.TOKEN) instanceof AccessToken checked) {
             // Verified, and its quota slot taken, by UpgradeGate before the upgrade.
             connection.slot(quota.member((String) session.getAttributes().get(UpgradeGate.SOCKET)));
             connection.authenticate(checked);
+            logOpened(session, connection);
             return;
         }
         String token = session.getUri() == null ? null
                 : UriComponentsBuilder.fromUri(session.getUri()).build().getQueryParams().getFirst("access_token");
         if (token != null) {
+            logOpened(session, connection);
             refuse(connection, "the access token is invalid or expired");
             return;
         }
+        logOpened(session, connection);
         timers.schedule(() -> {
             if (!connection.isAuthenticated() && connection.isOpen()) {
                 refuse(connection, "authenticate within " + properties.authTimeout().toSeconds() + " s");
@@ -93,7 +108,7 @@ class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
             return;
         }
         if (whole != null) {
-            dispatcher.dispatch(connection, whole);
+            RequestIds.inContext(requestId(session), () -> dispatcher.dispatch(connection, whole));
         }
     }
 
@@ -120,6 +135,7 @@ class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
         if (connection == null) {
             return;
         }
+        logClosed(session, connection, status);
         connection.closeNow(status);
         if (connection.slot() != null) {
             quota.give(connection.user().id(), connection.slot());
@@ -136,6 +152,30 @@ class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
         if (connection != null) {
             connection.close(CloseStatus.SERVER_ERROR);
         }
+    }
+
+    private static void logOpened(WebSocketSession session, ClientConnection connection) {
+        RequestIds.inContext(requestId(session), () -> log.atInfo()
+                .addKeyValue("socketId", session.getId())
+                .addKeyValue("clientIp", session.getAttributes().get(SocketHandshakes.CLIENT_IP))
+                .addKeyValue("origin", session.getAttributes().get(SocketHandshakes.ORIGIN))
+                .addKeyValue("userId", connection.isAuthenticated() ? connection.user().id().toString() : null)
+                .log("websocket opened"));
+    }
+
+    private static void logClosed(WebSocketSession session, ClientConnection connection, CloseStatus status) {
+        long openedAt = session.getAttributes().get(OPENED_AT) instanceof Long t ? t : System.nanoTime();
+        RequestIds.inContext(requestId(session), () -> log.atInfo()
+                .addKeyValue("socketId", session.getId())
+                .addKeyValue("clientIp", session.getAttributes().get(SocketHandshakes.CLIENT_IP))
+                .addKeyValue("userId", connection.isAuthenticated() ? connection.user().id().toString() : null)
+                .addKeyValue("closeCode", status.getCode())
+                .addKeyValue("durationMs", (System.nanoTime() - openedAt) / 1_000_000)
+                .log("websocket closed ({})", status.getCode()));
+    }
+
+    private static String requestId(WebSocketSession session) {
+        return session.getAttributes().get(SocketHandshakes.REQUEST_ID) instanceof String id ? id : null;
     }
 
     private static void refuse(ClientConnection connection, String why) {

@@ -13,6 +13,8 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.ServerHttpRequest;
 import org.springframework.http.server.ServerHttpResponse;
+import org.springframework.http.server.ServletServerHttpRequest;
+import org.springframework.http.server.ServletServerHttpResponse;
 import org.springframework.stereotype.Component;
 import org.springframework.web.socket.WebSocketHandler;
 import org.springframework.web.socket.server.HandshakeInterceptor;
@@ -30,6 +32,7 @@ class UpgradeGate implements HandshakeInterceptor, ReadinessCheck {
 
     static final String TOKEN = "chorus.token";
     static final String SOCKET = "chorus.socket";
+    private static final String SLOT = UpgradeGate.class.getName() + ".slot";
 
     private final Connections connections;
     private final AccessTokenVerifier tokens;
@@ -61,13 +64,25 @@ class UpgradeGate implements HandshakeInterceptor, ReadinessCheck {
             }
             attributes.put(TOKEN, checked.get());
             attributes.put(SOCKET, socket);
+            if (request instanceof ServletServerHttpRequest servlet) {
+                servlet.getServletRequest().setAttribute(SLOT, new Slot(checked.get().user().id(), quota.member(socket)));
+            }
         }
         return true;
     }
 
+    /** A check after this one (the origin check) may still refuse the upgrade: then the slot goes back. */
     @Override
     public void afterHandshake(ServerHttpRequest request, ServerHttpResponse response, WebSocketHandler handler,
             Exception exception) {
+        if (request instanceof ServletServerHttpRequest servlet && response instanceof ServletServerHttpResponse answer
+                && servlet.getServletRequest().getAttribute(SLOT) instanceof Slot slot
+                && (exception != null || answer.getServletResponse().getStatus() != HttpStatus.SWITCHING_PROTOCOLS.value())) {
+            quota.give(slot.userId(), slot.member());
+        }
+    }
+
+    private record Slot(UUID userId, String member) {
     }
 
     @Override

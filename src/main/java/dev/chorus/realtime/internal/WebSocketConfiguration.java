@@ -1,5 +1,6 @@
 package dev.chorus.realtime.internal;
 
+import dev.chorus.ops.BrowserOrigins;
 import dev.chorus.realtime.RealtimeProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -9,24 +10,33 @@ import org.springframework.web.socket.config.annotation.WebSocketHandlerRegistry
 import org.springframework.web.socket.server.standard.ServletServerContainerFactoryBean;
 
 /**
- * Registers {@code /ws}. Any origin may connect: sockets authenticate with a bearer token, never a cookie, so a
- * foreign page gains nothing from opening one.
+ * Registers {@code /ws}. A browser may open a socket from this server's own origin, as it reached it through the
+ * balancer, or from an origin of CORS_ALLOWED_ORIGINS ({@link BrowserOrigins}); any other {@code Origin} gets 403.
+ * Clients that send no {@code Origin} (apps, bots, tests) are not browsers and may connect. Sockets authenticate
+ * with a bearer token, never a cookie, so this is a second line against cross-site WebSocket hijacking.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableWebSocket
 class WebSocketConfiguration implements WebSocketConfigurer {
 
     private final RealtimeHandler handler;
+    private final SocketHandshakes handshakes;
+    private final BrowserOrigins origins;
     private final UpgradeGate gate;
 
-    WebSocketConfiguration(RealtimeHandler handler, UpgradeGate gate) {
+    WebSocketConfiguration(RealtimeHandler handler, SocketHandshakes handshakes, BrowserOrigins origins, UpgradeGate gate) {
         this.handler = handler;
+        this.handshakes = handshakes;
+        this.origins = origins;
         this.gate = gate;
     }
 
     @Override
     public void registerWebSocketHandlers(WebSocketHandlerRegistry registry) {
-        registry.addHandler(handler, "/ws").addInterceptors(gate).setAllowedOriginPatterns("*");
+        // Spring's origin check (same origin, or one of these) runs after the interceptors added here; UpgradeGate
+        // gives back a quota slot it took when a later check refuses the upgrade.
+        registry.addHandler(handler, "/ws").addInterceptors(handshakes, gate)
+                .setAllowedOrigins(origins.allowed().toArray(String[]::new));
     }
 
     @Bean
