@@ -131,6 +131,16 @@ public final class TestCluster implements AutoCloseable {
         }
     }
 
+    /** Runs a statement against this cluster's database. */
+    public void update(String sql) {
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/" + database, "postgres", "");
+                Statement s = c.createStatement()) {
+            s.executeUpdate(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public void close() {
         instances.forEach(Instance::stop);
