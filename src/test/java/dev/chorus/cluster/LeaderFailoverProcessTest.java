@@ -12,10 +12,12 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /** Separate processes, real signals: one leader at a time, a new one within 10 s of a SIGKILL, at once after SIGTERM. */
+@Tag("process")
 class LeaderFailoverProcessTest {
 
     TestCluster cluster;

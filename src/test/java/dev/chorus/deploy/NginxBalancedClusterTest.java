@@ -18,12 +18,14 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Three instance processes behind the nginx of deploy/nginx, every request through the balancer: balancing,
  * failover on SIGKILL, the token and session journeys, request ids and the body limit.
  */
+@Tag("process")
 class NginxBalancedClusterTest {
 
     static BalancedCluster cluster;

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.LongStream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * afterSeq after each 1012; every instance in turn is stopped with SIGTERM, started again on its port, and waited
  * for until it serves again.
  */
+@Tag("process")
 class RollingRestartTest {
 
     /** nginx has no active health checks: the instance is taken out of the rotation first, as bin/chorus does. */

@@ -14,10 +14,12 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /** Presence is cluster-wide: connect, disconnect, and the death of an instance (real SIGKILL of a process). */
+@Tag("process")
 class PresenceAcrossInstancesTest {
 
     TestCluster cluster;

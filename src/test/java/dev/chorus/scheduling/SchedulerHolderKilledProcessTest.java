@@ -12,10 +12,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /** SIGKILL the instance holding the scheduler lock while it sends: every occurrence still goes out exactly once. */
+@Tag("process")
 class SchedulerHolderKilledProcessTest {
 
     TestCluster cluster;

@@ -8,10 +8,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** A real process started with bad settings prints one clear line and exits non-zero, without starting Spring. */
+@Tag("process")
 class StartupFailureProcessTest {
 
     @ParameterizedTest
