@@ -424,6 +424,21 @@ class WebSocketProtocolTest {
             assertThat(cluster.queryLong("SELECT count(*) FROM messages WHERE group_id = '" + fresh + "'")).isEqualTo(2);
         }
 
+        /** SPEC §4 does not order a send's ack against its live message: the test takes both, in whichever order. */
+        @Test
+        void aSubscribedSenderGetsTheAckAndItsOwnLiveMessageInEitherOrder() {
+            String fresh = groupWith(owner, member);
+            try (WsClient ws = WsClient.connect(api, member.accessToken())) {
+                assertSubscribes(ws, fresh);
+                ws.sendText(send(fresh, "mine", "own-1"));
+                List<JsonNode> ackAndMessage = ws.awaitAll(WAIT, WsClient.ofType("ack"), WsClient.messageOf(fresh));
+                JsonNode message = ackAndMessage.get(1).path("message");
+                assertThat(ackAndMessage.get(0).path("messageId").asString()).isEqualTo(message.path("id").asString());
+                assertThat(message.path("seq").asLong()).isEqualTo(1);
+                assertThat(message.path("clientMessageId").asString()).isEqualTo("own-1");
+            }
+        }
+
         @Test
         void contentAndClientMessageIdAtTheirLimitsAreAccepted() {
             String fresh = groupWith(owner, member);
