@@ -2,6 +2,7 @@ package dev.chorus.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.support.Await;
 import dev.chorus.support.ChorusProcess;
 import dev.chorus.support.TestCluster;
 import java.time.Duration;
@@ -11,10 +12,12 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /** Separate processes, real signals: one leader at a time, a new one within 10 s of a SIGKILL, at once after SIGTERM. */
+@Tag("process")
 class LeaderFailoverProcessTest {
 
     TestCluster cluster;
@@ -65,19 +68,14 @@ class LeaderFailoverProcessTest {
 
     /** Polls every instance until exactly one says it leads; never more than one at any poll. */
     static Leader awaitSingleLeader(List<ChorusProcess> among, Duration timeout) {
-        Instant deadline = Instant.now().plus(timeout);
-        while (Instant.now().isBefore(deadline)) {
+        return Await.until(timeout, "exactly one leader among " + among.stream().map(ChorusProcess::id).toList(), () -> {
             List<Leader> leaders = new ArrayList<>();
             for (ChorusProcess p : among) {
                 leaderOf(p).ifPresent(leaders::add);
             }
             assertThat(leaders).as("at most one leader at a time").hasSizeLessThanOrEqualTo(1);
-            if (leaders.size() == 1) {
-                return leaders.getFirst();
-            }
-            Thread.onSpinWait();
-        }
-        throw new AssertionError("no leader among " + among.stream().map(ChorusProcess::id).toList() + " within " + timeout);
+            return leaders;
+        }, leaders -> leaders.size() == 1).getFirst();
     }
 
     static Optional<Leader> leaderOf(ChorusProcess p) {

@@ -23,12 +23,14 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * 100 concurrent requests through the balancer to three instance processes: PostgreSQL sees at most
  * DB_POOL_MAX connections per instance, and behind PgBouncer at most its pool, however many clients wait.
  */
+@Tag("process")
 class ConnectionPoolingTest {
 
     static final int CONCURRENT = 100;

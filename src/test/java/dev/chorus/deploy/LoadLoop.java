@@ -29,6 +29,11 @@ final class LoadLoop implements AutoCloseable {
     private final AtomicLong succeeded = new AtomicLong();
     private final Queue<String> failures = new ConcurrentLinkedQueue<>();
     private final Map<String, AtomicLong> byInstance = new ConcurrentHashMap<>();
+    private final Queue<Served> served = new ConcurrentLinkedQueue<>();
+
+    /** A success: the instance that served it and when its request was sent ({@link System#nanoTime()}). */
+    private record Served(String instance, long sentNanos) {
+    }
 
     private LoadLoop(int threads) {
         this.pool = Executors.newFixedThreadPool(threads);
@@ -54,7 +59,7 @@ final class LoadLoop implements AutoCloseable {
                     loop.record(() -> request.apply((int) n), ok);
                     if (!pacing.isZero()) {
                         try {
-                            Thread.sleep(pacing);
+                            Thread.sleep(pacing); // the load's pace, not a wait for an outcome
                         } catch (InterruptedException e) {
                             return;
                         }
@@ -66,12 +71,14 @@ final class LoadLoop implements AutoCloseable {
     }
 
     private void record(java.util.function.Supplier<Response> call, Predicate<Response> ok) {
+        long sent = System.nanoTime();
         try {
             Response r = call.get();
             if (ok.test(r)) {
+                String instance = r.header("X-Instance-ID") == null ? "?" : r.header("X-Instance-ID");
+                served.add(new Served(instance, sent));
+                byInstance.computeIfAbsent(instance, k -> new AtomicLong()).incrementAndGet();
                 succeeded.incrementAndGet();
-                String instance = r.header("X-Instance-ID");
-                byInstance.computeIfAbsent(instance == null ? "?" : instance, k -> new AtomicLong()).incrementAndGet();
             } else {
                 failures.add(r.status() + " " + r.raw().request().method() + " " + r.raw().uri().getPath() + " " + r.raw().body());
             }
@@ -87,6 +94,14 @@ final class LoadLoop implements AutoCloseable {
     long servedBy(String instance) {
         AtomicLong n = byInstance.get(instance);
         return n == null ? 0 : n.get();
+    }
+
+    /**
+     * How many requests sent after {@code sentAfterNanos} ({@link System#nanoTime()}) this instance served. Unlike a
+     * count taken at that moment, a response still on its way to the counter then cannot blur it.
+     */
+    long servedBy(String instance, long sentAfterNanos) {
+        return served.stream().filter(s -> s.instance().equals(instance) && s.sentNanos() - sentAfterNanos > 0).count();
     }
 
     Map<String, Long> byInstance() {

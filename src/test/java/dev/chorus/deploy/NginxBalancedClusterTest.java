@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.chorus.support.Api;
 import dev.chorus.support.Api.Response;
 import dev.chorus.support.Api.Session;
+import dev.chorus.support.Await;
 import dev.chorus.support.Balancer;
 import dev.chorus.support.ChorusProcess;
 import java.net.http.HttpRequest;
@@ -17,12 +18,14 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Three instance processes behind the nginx of deploy/nginx, every request through the balancer: balancing,
  * failover on SIGKILL, the token and session journeys, request ids and the body limit.
  */
+@Tag("process")
 class NginxBalancedClusterTest {
 
     static BalancedCluster cluster;
@@ -64,14 +67,13 @@ class NginxBalancedClusterTest {
                 : lb.get("/api/groups/" + group + "/messages?limit=10", user.accessToken()), r -> r.status() == 200)) {
             awaitServed(loop, victim.id(), loop.servedBy(victim.id()) + 20, Duration.ofSeconds(20));
             victim.kill();
-            long servedBeforeKill = loop.servedBy(victim.id());
-            long afterKill = loop.succeeded();
-            awaitSucceeded(loop, afterKill + 200, Duration.ofSeconds(30));
-            assertThat(loop.servedBy(victim.id())).as("nothing served by a dead instance").isEqualTo(servedBeforeKill);
+            long dead = System.nanoTime(); // the process has exited: no request sent from now on can reach it
+            awaitSucceeded(loop, loop.succeeded() + 200, Duration.ofSeconds(30));
+            assertThat(loop.servedBy(victim.id(), dead)).as("requests sent after the kill that the dead instance served").isZero();
 
             ChorusProcess back = cluster.restart(victim);
             assertThat(back.port()).isEqualTo(victim.port());
-            awaitServed(loop, victim.id(), servedBeforeKill + 20, Duration.ofSeconds(30));
+            awaitServed(loop, victim.id(), loop.servedBy(victim.id()) + 20, Duration.ofSeconds(30));
             loop.stop();
             assertThat(loop.failures()).as("failed idempotent requests").isEmpty();
             assertThat(loop.byInstance().keySet()).containsExactlyInAnyOrder("ngx-1", "ngx-2", "ngx-3");
@@ -179,25 +181,17 @@ class NginxBalancedClusterTest {
     }
 
     static void awaitServed(LoadLoop loop, String instance, long count, Duration timeout) {
-        Instant deadline = Instant.now().plus(timeout);
-        while (loop.servedBy(instance) < count) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError(instance + " served " + loop.servedBy(instance) + " requests, not " + count
-                        + ", within " + timeout + "; per instance " + loop.byInstance() + "; failures " + first(loop.failures()));
-            }
-            Thread.onSpinWait();
-        }
+        Await.until(timeout, instance + " has served " + count + " requests", () -> progress(loop),
+                seen -> loop.servedBy(instance) >= count);
     }
 
     static void awaitSucceeded(LoadLoop loop, long count, Duration timeout) {
-        Instant deadline = Instant.now().plus(timeout);
-        while (loop.succeeded() < count) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("only " + loop.succeeded() + " requests succeeded within " + timeout
-                        + "; failures " + first(loop.failures()));
-            }
-            Thread.onSpinWait();
-        }
+        Await.until(timeout, count + " requests succeeded", () -> progress(loop), seen -> loop.succeeded() >= count);
+    }
+
+    /** What a load loop has done so far, for a wait that times out. */
+    static String progress(LoadLoop loop) {
+        return loop.succeeded() + " succeeded, per instance " + loop.byInstance() + ", failures " + first(loop.failures());
     }
 
     static List<String> first(List<String> failures) {

@@ -1,11 +1,11 @@
 package dev.chorus.deploy;
 
 import dev.chorus.support.Api;
+import dev.chorus.support.Await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,7 +46,7 @@ final class ResumingSubscriber implements AutoCloseable {
     static ResumingSubscriber start(Api api, String token, String group) {
         ResumingSubscriber subscriber = new ResumingSubscriber(api, token, group);
         subscriber.connect();
-        subscriber.await(() -> subscriber.subscriptions.get() >= 1, Duration.ofSeconds(10), "first subscription");
+        Await.until(Duration.ofSeconds(10), "a first subscription", subscriber::state, seen -> subscriber.subscriptions.get() >= 1);
         return subscriber;
     }
 
@@ -97,22 +97,12 @@ final class ResumingSubscriber implements AutoCloseable {
 
     /** Waits until the subscriber holds every seq up to {@code seq}. */
     void awaitSeq(long seq, Duration timeout) {
-        await(() -> lastSeq() >= seq, timeout, "seq " + seq + " (has " + lastSeq() + ", closes " + closeCodes + ")");
+        Await.until(timeout, "a subscriber holding seq " + seq, this::state, seen -> lastSeq() >= seq);
     }
 
-    private void await(java.util.function.BooleanSupplier condition, Duration timeout, String what) {
-        Instant deadline = Instant.now().plus(timeout);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("subscriber did not reach " + what + " within " + timeout + "; problems " + problems);
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+    /** What the subscriber has seen so far, for a wait that times out. */
+    String state() {
+        return "last seq " + lastSeq() + ", subscriptions " + subscriptions.get() + ", closes " + closeCodes + ", problems " + problems;
     }
 
     private synchronized void received(long seq) {

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.support.Api;
 import dev.chorus.support.Api.Response;
+import dev.chorus.support.Await;
 import dev.chorus.support.TestCluster;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -101,7 +103,9 @@ class HealthAndHeadersTest {
     @Test
     void logLinesAreJsonWithInstanceIdAndRequestId(CapturedOutput output) {
         api.send(api.request("/api/users/me", null).header("X-Request-ID", "log-line-check-7").GET());
-        String line = output.getOut().lines().filter(l -> l.contains("log-line-check-7")).findFirst().orElseThrow();
+        // The access log line is written after the response has gone out, so it may follow the response by a moment.
+        String line = Await.until(Duration.ofSeconds(5), "the access log line of the request", () -> output.getOut().lines()
+                .filter(l -> l.contains("log-line-check-7")).findFirst().orElse(null), found -> found != null);
         JsonNode json = Api.JSON.readTree(line);
         assertThat(json.path("requestId").asString()).isEqualTo("log-line-check-7");
         assertThat(json.path("instanceId").asString()).isEqualTo("health-1");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.support.Api;
 import dev.chorus.support.Api.Session;
+import dev.chorus.support.Await;
 import dev.chorus.support.ChorusProcess;
 import dev.chorus.support.TestCluster;
 import dev.chorus.support.WsClient;
@@ -13,10 +14,12 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /** Presence is cluster-wide: connect, disconnect, and the death of an instance (real SIGKILL of a process). */
+@Tag("process")
 class PresenceAcrossInstancesTest {
 
     TestCluster cluster;
@@ -59,7 +62,7 @@ class PresenceAcrossInstancesTest {
 
             aliceWs.close();
             bobWs.await(f -> isPresence(f, alice.userId(), "offline"), Duration.ofSeconds(10));
-            assertThat(awaitOffline(one.api(), alice.userId(), Duration.ofSeconds(5))).isTrue();
+            awaitOffline(one.api(), alice.userId(), Duration.ofSeconds(5));
         }
     }
 
@@ -75,7 +78,7 @@ class PresenceAcrossInstancesTest {
             carolWs.await(f -> isPresence(f, alice.userId(), "offline"), Duration.ofSeconds(30));
             assertThat(Duration.between(killedAt, Instant.now())).isLessThan(Duration.ofSeconds(30));
             for (ChorusProcess survivor : java.util.List.of(two, three)) {
-                assertThat(awaitOffline(survivor.api(), alice.userId(), Duration.ofSeconds(1))).isTrue();
+                awaitOffline(survivor.api(), alice.userId(), Duration.ofSeconds(1));
                 assertThat(onlineUserIds(survivor.api())).contains(bob.userId(), carol.userId());
             }
         }
@@ -93,13 +96,16 @@ class PresenceAcrossInstancesTest {
                 && status.equals(frame.path("status").asString());
     }
 
+    /** The user's entry in the presence list, once it is there (the list and the frames are updated separately). */
     JsonNode onlineEntry(Api api, String userId) {
-        for (JsonNode entry : api.get("/api/groups/" + group + "/presence", bob.accessToken()).json().path("online")) {
-            if (userId.equals(entry.path("userId").asString())) {
-                return entry;
-            }
-        }
-        throw new AssertionError(userId + " is not online");
+        JsonNode online = Await.until(Duration.ofSeconds(5), userId + " in the presence list of " + api.base(),
+                () -> api.get("/api/groups/" + group + "/presence", bob.accessToken()).json().path("online"),
+                list -> entryOf(list, userId) != null);
+        return entryOf(online, userId);
+    }
+
+    static JsonNode entryOf(JsonNode online, String userId) {
+        return online.valueStream().filter(entry -> userId.equals(entry.path("userId").asString())).findFirst().orElse(null);
     }
 
     List<String> onlineUserIds(Api api) {
@@ -107,13 +113,8 @@ class PresenceAcrossInstancesTest {
         return online.valueStream().map(e -> e.path("userId").asString()).toList();
     }
 
-    boolean awaitOffline(Api api, String userId, Duration timeout) {
-        Instant deadline = Instant.now().plus(timeout);
-        do {
-            if (!onlineUserIds(api).contains(userId)) {
-                return true;
-            }
-        } while (Instant.now().isBefore(deadline));
-        return false;
+    void awaitOffline(Api api, String userId, Duration timeout) {
+        Await.until(timeout, userId + " offline in the presence list of " + api.base(), () -> onlineUserIds(api),
+                online -> !online.contains(userId));
     }
 }

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.support.Api;
 import dev.chorus.support.Api.Session;
+import dev.chorus.support.Await;
 import dev.chorus.support.StalledWsClient;
 import dev.chorus.support.TestCluster;
 import dev.chorus.support.WsClient;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.List;
@@ -67,15 +67,8 @@ class SlowConsumerAndShutdownTest {
     }
 
     static void awaitMetric(Api api, String name, Duration timeout) {
-        Instant deadline = Instant.now().plus(timeout);
-        while (Instant.now().isBefore(deadline)) {
-            boolean positive = api.get("/metrics", null).raw().body().lines()
-                    .anyMatch(l -> l.startsWith(name) && !l.endsWith(" 0.0"));
-            if (positive) {
-                return;
-            }
-        }
-        throw new AssertionError(name + " stayed at 0 for " + timeout);
+        Await.until(timeout, name + " above 0", () -> api.get("/metrics", null).raw().body().lines()
+                .filter(l -> l.startsWith(name)).toList(), lines -> lines.stream().anyMatch(l -> !l.endsWith(" 0.0")));
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.chorus.support;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,17 +59,28 @@ public final class Balancer implements AutoCloseable {
         this.api = new Api("http://127.0.0.1:" + port);
     }
 
-    /** Starts a balancer for the given instances (name → port on 127.0.0.1) and waits until it accepts connections. */
+    /**
+     * Starts a balancer for the given instances (name → port on 127.0.0.1) on a free port ({@link FreePorts}) and
+     * waits until it accepts connections; if another process took the port first, tries again on another one.
+     */
     public static Balancer start(Kind kind, Map<String, Integer> instances) {
         if (!Files.isExecutable(kind.binary)) {
             throw new IllegalStateException(kind.renderName + " is not installed at " + kind.binary
                     + ": run bin/chorus test (it installs nginx, HAProxy and wrk) or apt-get install " + kind.renderName);
         }
-        try {
-            int port;
-            try (ServerSocket probe = new ServerSocket(0)) {
-                port = probe.getLocalPort();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return start(kind, instances, FreePorts.pick());
+            } catch (PortInUse e) {
+                if (attempt == 3) {
+                    throw e;
+                }
             }
+        }
+    }
+
+    private static Balancer start(Kind kind, Map<String, Integer> instances, int port) {
+        try {
             Path dir = Files.createDirectories(Path.of("target", "balancers").toAbsolutePath()
                     .resolve(kind.renderName + "-" + UUID.randomUUID().toString().substring(0, 8)));
             // nginx's workers run as nobody when the master is root: they need to reach their temporary files.
@@ -81,7 +91,12 @@ public final class Balancer implements AutoCloseable {
             Process process = new ProcessBuilder(balancer.command()).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("stdout.log").toFile()).start();
             Balancer started = new Balancer(kind, dir, port, servers, process);
-            started.awaitListening(Duration.ofSeconds(20));
+            try {
+                started.awaitListening(Duration.ofSeconds(20));
+            } catch (RuntimeException | IOException notListening) {
+                started.close();
+                throw notListening;
+            }
             return started;
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -178,15 +193,26 @@ public final class Balancer implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until the port accepts connections and the balancer's output does not say the port was taken (nginx keeps
+     * retrying a bind for a while, so whatever accepts may be someone else).
+     */
     private void awaitListening(Duration timeout) throws IOException {
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
-                throw new IllegalStateException(kind.renderName + " exited: " + Files.readString(dir.resolve("stdout.log"))
-                        + readIfExists(dir.resolve("nginx-startup.log")) + readIfExists(dir.resolve("nginx-error.log")));
+                String output = output();
+                if (FreePorts.inUse(output)) {
+                    throw new PortInUse(kind.renderName + " could not bind port " + port + ": " + output);
+                }
+                throw new IllegalStateException(kind.renderName + " exited: " + output);
             }
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                String output = output();
+                if (FreePorts.inUse(output)) {
+                    throw new PortInUse(kind.renderName + " could not bind port " + port + ": " + output);
+                }
                 return;
             } catch (IOException notYet) {
                 try {
@@ -198,6 +224,18 @@ public final class Balancer implements AutoCloseable {
             }
         }
         throw new IllegalStateException(kind.renderName + " did not listen on " + port + " within " + timeout);
+    }
+
+    private String output() throws IOException {
+        return readIfExists(dir.resolve("stdout.log")) + readIfExists(dir.resolve("nginx-startup.log"))
+                + readIfExists(dir.resolve("nginx-error.log"));
+    }
+
+    /** The balancer could not bind its port: someone else took it between the pick and the bind. */
+    private static final class PortInUse extends IllegalStateException {
+        PortInUse(String message) {
+            super(message);
+        }
     }
 
     private static String readIfExists(Path file) throws IOException {

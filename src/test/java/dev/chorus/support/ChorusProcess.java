@@ -2,7 +2,6 @@ package dev.chorus.support;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,15 +35,20 @@ public final class ChorusProcess implements AutoCloseable {
         this.springArgs = springArgs;
     }
 
-    /** Starts the process on a free port and waits until it reports ready. */
+    /**
+     * Starts the process on a free port ({@link FreePorts}) and waits until it reports ready; if another process took
+     * the port first, tries again on another one.
+     */
     public static ChorusProcess start(String id, Map<String, String> env, String... springArgs) {
-        int port;
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return start(id, FreePorts.pick(), false, Map.copyOf(env), List.of(springArgs));
+            } catch (PortInUse e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
         }
-        return start(id, port, false, Map.copyOf(env), List.of(springArgs));
     }
 
     /**
@@ -71,7 +75,12 @@ public final class ChorusProcess implements AutoCloseable {
             builder.environment().put("INSTANCE_ID", id);
             builder.environment().put("PORT", Integer.toString(port));
             ChorusProcess started = new ChorusProcess(id, builder.start(), port, log, env, springArgs);
-            started.awaitReady(Duration.ofSeconds(90));
+            try {
+                started.awaitReady(Duration.ofSeconds(90));
+            } catch (RuntimeException notReady) {
+                started.close(); // nobody else holds it yet: do not leave it running
+                throw notReady;
+            }
             return started;
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -130,18 +139,26 @@ public final class ChorusProcess implements AutoCloseable {
         }
     }
 
+    /** Waits until this process answers ready on its port (the instance id tells it from anything else there). */
     private void awaitReady(Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
+        String seen = "no answer";
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
+                String output = readLog();
+                if (FreePorts.inUse(output)) {
+                    throw new PortInUse(id + " could not bind port " + port + "; see " + log.toAbsolutePath());
+                }
                 throw new IllegalStateException(id + " exited while starting; see " + log.toAbsolutePath());
             }
             try {
-                if (api.get("/health/ready", null).status() == 200) {
+                Api.Response ready = api.get("/health/ready", null);
+                seen = ready.status() + " from " + ready.header("X-Instance-ID") + ": " + ready.raw().body();
+                if (ready.status() == 200 && id.equals(ready.header("X-Instance-ID")) && process.isAlive()) {
                     return;
                 }
             } catch (IllegalStateException notListeningYet) {
-                // keep waiting
+                seen = notListeningYet.toString();
             }
             try {
                 process.waitFor(200, TimeUnit.MILLISECONDS);
@@ -150,7 +167,23 @@ public final class ChorusProcess implements AutoCloseable {
                 return;
             }
         }
-        throw new IllegalStateException(id + " not ready within " + timeout + "; see " + log.toAbsolutePath());
+        throw new IllegalStateException(id + " not ready within " + timeout + " (last answer: " + seen + "); see "
+                + log.toAbsolutePath());
+    }
+
+    private String readLog() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** The process could not bind its port: someone else took it between the pick and the bind. */
+    private static final class PortInUse extends IllegalStateException {
+        PortInUse(String message) {
+            super(message);
+        }
     }
 
     @Override

@@ -2,7 +2,6 @@ package dev.chorus.support;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +27,10 @@ public final class PgBouncer implements AutoCloseable {
     }
 
     public static PgBouncer start(int poolSize) throws IOException, InterruptedException {
-        Workspace w = Workspace.create();
+        return onAFreePort(w -> startIn(w, poolSize));
+    }
+
+    private static PgBouncer startIn(Workspace w, int poolSize) throws IOException, InterruptedException {
         int port = w.port();
         Path dir = w.dir();
         Path ini = w.ini();
@@ -58,8 +60,31 @@ public final class PgBouncer implements AutoCloseable {
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("stdout.log").toFile()).start();
         PgBouncer bouncer = new PgBouncer(process, dir, port);
-        bouncer.awaitListening(Duration.ofSeconds(20));
+        try {
+            bouncer.awaitListening(Duration.ofSeconds(20));
+        } catch (RuntimeException | IOException notListening) {
+            bouncer.close();
+            throw notListening;
+        }
         return bouncer;
+    }
+
+    /** One way of starting PgBouncer in a fresh workspace. */
+    private interface Launch {
+        PgBouncer in(Workspace workspace) throws IOException, InterruptedException;
+    }
+
+    /** Starts PgBouncer on a free port ({@link FreePorts}); if another process took the port first, on another one. */
+    private static PgBouncer onAFreePort(Launch launch) throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return launch.in(Workspace.create());
+            } catch (PortInUse e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /**
@@ -68,7 +93,10 @@ public final class PgBouncer implements AutoCloseable {
      * {@code poolSize}.
      */
     public static PgBouncer startDeployed(String database, int poolSize) throws IOException, InterruptedException {
-        Workspace w = Workspace.create();
+        return onAFreePort(w -> startDeployedIn(w, database, poolSize));
+    }
+
+    private static PgBouncer startDeployedIn(Workspace w, String database, int poolSize) throws IOException, InterruptedException {
         int port = w.port();
         Path dir = w.dir();
         Path ini = w.ini();
@@ -88,10 +116,7 @@ public final class PgBouncer implements AutoCloseable {
             if (!Files.isExecutable(BINARY)) {
                 throw new IllegalStateException("PgBouncer is not installed at " + BINARY + ": run bin/chorus test, which installs it");
             }
-            int port;
-            try (ServerSocket probe = new ServerSocket(0)) {
-                port = probe.getLocalPort();
-            }
+            int port = FreePorts.pick();
             Path dir = Files.createTempDirectory("chorus-pgbouncer");
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
             return new Workspace(port, dir, dir.resolve("pgbouncer.ini"));
@@ -110,10 +135,18 @@ public final class PgBouncer implements AutoCloseable {
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("PgBouncer exited: " + Files.readString(dir.resolve("stdout.log")));
+                String output = output();
+                if (FreePorts.inUse(output)) {
+                    throw new PortInUse("PgBouncer could not bind port " + port + ": " + output);
+                }
+                throw new IllegalStateException("PgBouncer exited: " + output);
             }
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                String output = output();
+                if (FreePorts.inUse(output)) { // whatever accepted is someone else
+                    throw new PortInUse("PgBouncer could not bind port " + port + ": " + output);
+                }
                 return;
             } catch (IOException notYet) {
                 Thread.onSpinWait();
@@ -121,6 +154,19 @@ public final class PgBouncer implements AutoCloseable {
             process.waitFor(100, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
         throw new IllegalStateException("PgBouncer did not listen on " + port + " within " + timeout);
+    }
+
+    private String output() throws IOException {
+        String output = Files.readString(dir.resolve("stdout.log"));
+        Path log = dir.resolve("pgbouncer.log");
+        return Files.isReadable(log) ? output + Files.readString(log) : output;
+    }
+
+    /** PgBouncer could not bind its port: someone else took it between the pick and the bind. */
+    private static final class PortInUse extends IllegalStateException {
+        PortInUse(String message) {
+            super(message);
+        }
     }
 
     @Override

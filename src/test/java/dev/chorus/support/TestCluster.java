@@ -131,6 +131,11 @@ public final class TestCluster implements AutoCloseable {
         }
     }
 
+    /** Runs a statement against this cluster's database. */
+    public void update(String sql) {
+        sql(sql);
+    }
+
     /** Runs statements against this cluster's database as the superuser (set-up, faults such as REVOKE). */
     public void sql(String... statements) {
         try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/" + database, "postgres", "");
@@ -139,7 +144,7 @@ public final class TestCluster implements AutoCloseable {
                 s.execute(statement);
             }
         } catch (SQLException e) {
-            throw new IllegalStateException(e);
+            throw new IllegalStateException(String.join("; ", statements) + ": " + e.getMessage(), e);
         }
     }
 

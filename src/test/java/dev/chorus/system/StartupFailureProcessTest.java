@@ -7,12 +7,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** A real process started with bad settings prints one clear line and exits non-zero, without starting Spring. */
+@Tag("process")
 class StartupFailureProcessTest {
+
+    /** Should a failing start reach Redis at all, it stays off the keys of a real local cluster (prefix chorus:). */
+    static final String ISOLATED = "t-startup-failure-" + UUID.randomUUID() + ":";
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
@@ -28,6 +34,7 @@ class StartupFailureProcessTest {
         env.put("JWT_SECRET", "0123456789abcdef0123456789abcdef");
         env.put(name, value == null ? "" : value);
         env.put("PORT", "0");
+        env.put("CHORUS_REDIS_PREFIX", ISOLATED);
         Process process = pb.start();
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
@@ -45,6 +52,7 @@ class StartupFailureProcessTest {
         pb.environment().put("JWT_SECRET", "0123456789abcdef0123456789abcdef");
         pb.environment().put("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/chorus");
         pb.environment().put("PORT", "0");
+        pb.environment().put("CHORUS_REDIS_PREFIX", ISOLATED);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         Process process = pb.start();
         assertThat(process.waitFor(90, TimeUnit.SECONDS)).isTrue();
