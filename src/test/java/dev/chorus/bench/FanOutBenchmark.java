@@ -42,8 +42,13 @@ public final class FanOutBenchmark {
             System.exit(2);
             return;
         }
-        System.out.println(JSON.writeValueAsString(new FanOutBenchmark(options).run()));
-        System.exit(0);
+        try {
+            System.out.println(JSON.writeValueAsString(new FanOutBenchmark(options).run()));
+            System.exit(0);
+        } catch (RuntimeException e) {
+            e.printStackTrace();
+            System.exit(1);
+        }
     }
 
     private Map<String, Object> run() throws InterruptedException {
@@ -61,7 +66,9 @@ public final class FanOutBenchmark {
             StepRunner runner = new StepRunner(layout, publishers, fixture.groupIds(), steps, runId);
             if (options.warmupS() > 0) {
                 BenchLog.say("warming up for " + options.warmupS() + " s at " + options.rate() + " msg/s");
-                runner.run(0, options.rate(), options.warmupS());
+                StepResult warm = runner.run(0, options.rate(), options.warmupS());
+                BenchLog.say(String.format("warm-up: p99 %.1f ms, loss %.3f %%, %d send errors, %d closed sockets",
+                        warm.p99Ms(), warm.lossPct(), warm.sendErrors(), warm.closedSockets()));
             }
             return options.ramp() ? ramp(runner) : fixed(runner);
         }
