@@ -88,7 +88,7 @@ final class Publisher implements WebSocket.Listener {
 
     @Override
     public CompletionStage<?> onClose(WebSocket ws, int code, String reason) {
-        lost("closed by the server: " + code + " " + reason);
+        lost("closed: " + code + (reason.isEmpty() ? "" : " " + reason));
         return null;
     }
 
