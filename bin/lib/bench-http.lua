@@ -18,7 +18,7 @@ done = function(summary, latency, requests)
   local seconds = summary.duration / 1e6
   local e = summary.errors
   io.write(string.format(
-    '{"benchmark":"http","paths":["GET /api/users/me","GET /api/groups/{id}/messages?limit=20"],' ..
+    '{"benchmark":"http","profile":"read","paths":["GET /api/users/me","GET /api/groups/{id}/messages?limit=20"],' ..
     '"instances":%s,"balancer":"nginx","connections":%d,"durationS":%.1f,"requests":%d,"rps":%.0f,' ..
     '"p50Ms":%.2f,"p95Ms":%.2f,"p99Ms":%.2f,"maxMs":%.2f,' ..
     '"errors":{"connect":%d,"read":%d,"write":%d,"timeout":%d,"non2xx":%d}}\n',

@@ -1,74 +1,104 @@
 # bench.sh — sourced by bin/chorus: bench http and bench ws.
 
-# bench http|ws: a dedicated 3-instance cluster (state in .chorus/bench/, instances on :9081-9083, nginx on :9080;
-# CHORUS_BENCH_PORT moves them all)
-# with rate limits off, stopped again afterwards.
+# bench http|ws: a dedicated cluster of N instances (--instances, default 3) behind its own nginx, state in
+# .chorus/bench/, nginx on :9080 and instances on :9081... (CHORUS_BENCH_PORT moves them all), rate limits off,
+# stopped again afterwards whatever happens. Clients reach the cluster through nginx only, as in a deployment.
 cmd_bench() {
   local kind=${1:-}; shift || true
   case "$kind" in
     http) bench_http "$@" ;;
     ws) bench_ws "$@" ;;
-    *) die "usage: bin/chorus bench http [--duration S] [--warmup S] [--connections C] [--threads T] | bench ws [--subscribers N] [--groups G] [--rate R] [--duration D]" ;;
+    *) die "usage: bin/chorus bench http [--instances N] [--profile read|mixed|both] [--mix read:70,write:25,refresh:3,login:2] [--duration S] [--warmup S] [--connections C] [--threads T]
+       bin/chorus bench ws [--instances N] [--subscribers N] [--groups G] [--publishers P] [--rate R] [--duration S] [--warmup S] [--ramp [--step S] [--max-rate M] [--p99-ms L]]" ;;
   esac
 }
 
+# bench_cluster_up N: N instances and nginx in front; the EXIT trap stops them (also on Ctrl-C or SIGTERM).
 bench_cluster_up() {
+  local n=$1 i names=()
+  [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "--instances must be a positive number"
   RUN="$ROOT/.chorus/bench"; LB_PORT=${CHORUS_BENCH_PORT:-9080}; BASE_PORT=$((LB_PORT + 1)); DB_NAME=chorus_bench
   mkdir -p "$RUN"
   cluster_is_up && die "a benchmark cluster is still running (pids in $RUN)"
-  ensure_postgres; ensure_redis; ensure_database; build
+  ensure_postgres; ensure_redis; ensure_database; build; ensure_tool nginx nginx
   rm -f "$RUN"/*.pid "$RUN"/*.port "$RUN"/*.log "$RUN/lb.down"
   trap 'cmd_down >/dev/null 2>&1' EXIT
-  local i names=()
-  for i in 1 2 3; do
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  # Access tokens outlive a long ramp: the bench measures delivery, not re-authentication.
+  for i in $(seq 1 "$n"); do
     start_instance "bench-$i" $((BASE_PORT + i - 1)) RATE_LIMIT_PER_USER=0 RATE_LIMIT_PER_IP=0 RATE_LIMIT_LOGIN=0 \
-      LOGGING_LEVEL_ROOT=WARN CHORUS_REDIS_PREFIX=chorus-bench:
+      ACCESS_TOKEN_TTL=PT12H LOGGING_LEVEL_ROOT=WARN CHORUS_REDIS_PREFIX=chorus-bench:
     names+=("bench-$i")
   done
   await_ready "${names[@]}"
+  echo nginx > "$RUN/lb.kind"
+  lb_start
 }
 
+# bench_tools: compiles the benchmark programs (test sources) and records their class path.
+bench_tools() {
+  find_java; ensure_maven
+  (cd "$ROOT" && mvn -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt >/dev/null)
+}
+
+# bench_java CLASS ARGS...: runs one of the programs of src/test/java/dev/chorus/bench.
+bench_java() {
+  "$JAVA_HOME/bin/java" -Xmx1g -cp "$ROOT/target/test-classes:$ROOT/target/classes:$(cat "$ROOT/target/test-classpath.txt")" "$@"
+}
+
+# bench http: wrk through nginx. Profiles: read (two GETs), mixed (bin/lib/bench-http-mixed.lua: reads, message
+# posts, refreshes, logins), both (one warm-up on the mixed profile, then read, then mixed). One JSON line each.
 bench_http() {
-  local duration=30 connections=64 threads=2 warmup=90
+  local duration=30 connections=64 threads=2 warmup=90 n=3 profile=read mix="read:70,write:25,refresh:3,login:2"
   while [ $# -gt 0 ]; do
     case "$1" in
       --duration) duration=${2:?}; shift 2 ;;
       --warmup) warmup=${2:?}; shift 2 ;;
       --connections) connections=${2:?}; shift 2 ;;
       --threads) threads=${2:?}; shift 2 ;;
+      --instances) n=${2:?}; shift 2 ;;
+      --profile) profile=${2:?}; shift 2 ;;
+      --mix) mix=${2:?}; shift 2 ;;
       *) die "unknown option for bench http: $1" ;;
     esac
   done
-  ensure_tool nginx nginx; ensure_tool wrk wrk
-  bench_cluster_up
-  echo nginx > "$RUN/lb.kind"
-  lb_start
-  local lb="http://127.0.0.1:$LB_PORT" email="bench-$RANDOM$RANDOM@example.test" token group i
-  curl -sf -X POST "$lb/api/auth/register" -H 'Content-Type: application/json' \
-    -d "{\"email\":\"$email\",\"password\":\"correct horse battery\",\"displayName\":\"Bench\"}" >/dev/null
-  token=$(curl -sf -X POST "$lb/api/auth/login" -H 'Content-Type: application/json' \
-    -d "{\"email\":\"$email\",\"password\":\"correct horse battery\"}" | sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p')
-  group=$(curl -sf -X POST "$lb/api/groups" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-    -d '{"name":"bench"}' | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
-  [ -n "$token" ] && [ -n "$group" ] || die "could not set up the benchmark user and group"
-  for i in $(seq 1 20); do
-    curl -sf -o /dev/null -X POST "$lb/api/messages" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-      -d "{\"content\":\"history $i\",\"targetType\":\"group\",\"targetIds\":[\"$group\"]}"
+  [[ "$profile" =~ ^(read|mixed|both)$ ]] || die "--profile must be read, mixed or both"
+  ensure_tool wrk wrk
+  bench_tools
+  bench_cluster_up "$n"
+  local lb="http://127.0.0.1:$LB_PORT" sessions=0 name value warm=read
+  # A refresh session per connection and a few spare in each thread, for the warm-up and again for the measurement.
+  [ "$profile" = read ] || { sessions=$((connections + 4 * threads)); warm=mixed; }
+  (umask 077; bench_java dev.chorus.bench.HttpBenchSetup --url "$lb" --sessions "$sessions" > "$RUN/http-setup.env") \
+    || die "bench http: setting up users, group and sessions failed"
+  while IFS='=' read -r name value; do export "$name=$value"; done < "$RUN/http-setup.env"
+  rm -f "$RUN/http-setup.env"
+  export CHORUS_MIX=$mix CHORUS_THREADS=$threads CHORUS_INSTANCES=$n CHORUS_CONNECTIONS=$connections
+  # Several JVMs share the cores: each needs its hot paths compiled before the figures mean anything.
+  say "warming up for $warmup s ($warm profile)"
+  CHORUS_QUIET=1 CHORUS_PHASE=w CHORUS_REFRESH_TOKENS=${CHORUS_WARMUP_REFRESH_TOKENS:-} \
+    wrk -t "$threads" -c "$connections" -d "${warmup}s" -s "$(bench_http_script $warm)" "$lb" >/dev/null
+  local p
+  for p in read mixed; do
+    [ "$profile" = "$p" ] || [ "$profile" = both ] || continue
+    say "measuring the $p profile for $duration s, $connections connections, $n instances"
+    CHORUS_PHASE=m wrk -t "$threads" -c "$connections" -d "${duration}s" -s "$(bench_http_script $p)" "$lb" | tail -1
   done
-  # Three JVMs share the cores: each needs its hot paths compiled before the figures mean anything.
-  say "warming up for $warmup s"
-  CHORUS_TOKEN=$token CHORUS_GROUP=$group CHORUS_QUIET=1 \
-    wrk -t "$threads" -c "$connections" -d "${warmup}s" -s "$ROOT/bin/lib/bench-http.lua" "$lb" >/dev/null
-  say "measuring for $duration s: GET /api/users/me and GET /api/groups/{id}/messages?limit=20, $connections connections"
-  CHORUS_TOKEN=$token CHORUS_GROUP=$group CHORUS_INSTANCES=3 CHORUS_CONNECTIONS=$connections \
-    wrk -t "$threads" -c "$connections" -d "${duration}s" -s "$ROOT/bin/lib/bench-http.lua" "$lb" | tail -1
 }
 
+bench_http_script() { if [ "$1" = read ]; then echo "$ROOT/bin/lib/bench-http.lua"; else echo "$ROOT/bin/lib/bench-http-mixed.lua"; fi; }
+
+# bench ws: bin/chorus takes the cluster's shape (--instances); every other option goes to FanOutBenchmark.
 bench_ws() {
-  bench_cluster_up
-  (cd "$ROOT" && mvn -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt >/dev/null)
-  local i urls=""
-  for i in 1 2 3; do urls="$urls${urls:+,}http://127.0.0.1:$((BASE_PORT + i - 1))"; done
-  "$JAVA_HOME/bin/java" -Xmx1g -cp "$ROOT/target/test-classes:$ROOT/target/classes:$(cat "$ROOT/target/test-classpath.txt")" \
-    dev.chorus.bench.FanOutBenchmark --urls "$urls" "$@"
+  local n=3 args=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --instances) n=${2:?}; shift 2 ;;
+      *) args+=("$1"); shift ;;
+    esac
+  done
+  bench_tools
+  bench_cluster_up "$n"
+  bench_java dev.chorus.bench.FanOutBenchmark --url "http://127.0.0.1:$LB_PORT" --instances "$n" "${args[@]}"
 }
