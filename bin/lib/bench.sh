@@ -1,8 +1,7 @@
 # bench.sh — sourced by bin/chorus: bench http and bench ws.
 
-# bench http|ws: a dedicated 3-instance cluster (state in .chorus/bench/, instances on :9081-9083, nginx on :9080;
-# CHORUS_BENCH_PORT moves them all)
-# with rate limits off, stopped again afterwards.
+# bench http|ws: a dedicated 3-instance cluster (state in .chorus/bench/, made afresh each run; instances on
+# :9081-9083, nginx on :9080; CHORUS_BENCH_PORT moves them all) with rate limits off, stopped again afterwards.
 cmd_bench() {
   local kind=${1:-}; shift || true
   case "$kind" in
@@ -14,11 +13,13 @@ cmd_bench() {
 
 bench_cluster_up() {
   RUN="$ROOT/.chorus/bench"; LB_PORT=${CHORUS_BENCH_PORT:-9080}; BASE_PORT=$((LB_PORT + 1)); DB_NAME=chorus_bench
-  mkdir -p "$RUN"
   cluster_is_up && die "a benchmark cluster is still running (pids in $RUN)"
-  ensure_postgres; ensure_redis; ensure_database; build
-  rm -f "$RUN"/*.pid "$RUN"/*.port "$RUN"/*.log "$RUN/lb.down"
-  trap 'cmd_down >/dev/null 2>&1' EXIT
+  ensure_tool curl curl; ensure_postgres; ensure_redis; ensure_database; build
+  # A state directory of its own each run, complete before the first instance starts: nothing of an earlier
+  # benchmark (secret, balancer config, logs) is reused.
+  rm -rf "$RUN"; mkdir -p "$RUN"
+  load_jwt_secret
+  trap 'bench_cluster_down $?' EXIT
   local i names=()
   for i in 1 2 3; do
     start_instance "bench-$i" $((BASE_PORT + i - 1)) RATE_LIMIT_PER_USER=0 RATE_LIMIT_PER_IP=0 RATE_LIMIT_LOGIN=0 \
@@ -26,6 +27,12 @@ bench_cluster_up() {
     names+=("bench-$i")
   done
   await_ready "${names[@]}"
+}
+
+# On exit: stops the benchmark cluster; its state directory goes too unless the benchmark failed (then its logs help).
+bench_cluster_down() {
+  cmd_down >/dev/null 2>&1 || true
+  if [ "$1" -eq 0 ]; then rm -rf "$RUN"; else say "the benchmark cluster's logs: $RUN/"; fi
 }
 
 bench_http() {
@@ -41,7 +48,7 @@ bench_http() {
   done
   ensure_tool nginx nginx; ensure_tool wrk wrk
   bench_cluster_up
-  echo nginx > "$RUN/lb.kind"
+  echo nginx | write_atomically "$RUN/lb.kind"
   lb_start
   local lb="http://127.0.0.1:$LB_PORT" email="bench-$RANDOM$RANDOM@example.test" token group i
   curl -sf -X POST "$lb/api/auth/register" -H 'Content-Type: application/json' \
