@@ -3,8 +3,6 @@ package dev.chorus.deploy;
 import dev.chorus.support.Api;
 import dev.chorus.support.TestCluster;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,9 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -55,7 +51,8 @@ final class FreshCheckout implements AutoCloseable {
 
     /** Clones the repository under test into a new temporary directory; {@code label} heads its transcript. */
     static FreshCheckout cloneRepository(String label) throws IOException {
-        int lbPort = freePortBlock();
+        // Below the ephemeral range (where the other tests' port-0 servers land), away from bin/chorus's defaults.
+        int lbPort = LocalSystem.freePortBlock(INSTANCES + 1, 20_000, 27_000);
         // A temporary directory is private (0700); a home directory is not. nginx's workers run as nobody and must
         // reach their temporary files under .chorus/lb/, as they do in a checkout under /home or /srv.
         Path parent = Files.createTempDirectory("chorus-fresh-").toRealPath();
@@ -65,7 +62,7 @@ final class FreshCheckout implements AutoCloseable {
         checkout.note(label + ": ports " + checkout.ports() + ", database " + checkout.database + ", Redis prefix "
                 + checkout.redisPrefix);
         Result uncommitted = checkout.run(REPOSITORY, Duration.ofSeconds(30), "git", "status", "--porcelain", "--", "bin", "deploy");
-        if (!uncommitted.output().isBlank()) {
+        if (uncommitted.exit() == 0 && !uncommitted.output().isBlank()) {
             checkout.note("uncommitted changes to bin/ or deploy/ are not in the clone (it holds HEAD)");
         }
         Result clone = checkout.run(parent, Duration.ofMinutes(2), "git", "clone", "--quiet", "--no-hardlinks",
@@ -85,10 +82,6 @@ final class FreshCheckout implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of("bin/chorus"));
         command.addAll(List.of(args));
         return run(dir, timeout, command.toArray(String[]::new));
-    }
-
-    Path dir() {
-        return dir;
     }
 
     /** The balancer's port, then each instance's. */
@@ -173,41 +166,18 @@ final class FreshCheckout implements AutoCloseable {
         }
     }
 
-    /** The test run's environment without anything that configures Chorus, plus this clone's ports and names. */
+    /**
+     * The test run's environment without anything that configures Chorus or points at the outer Maven build, plus
+     * this clone's ports and names.
+     */
     private void newcomersEnvironment(Map<String, String> env) {
-        env.keySet().removeIf(name -> name.startsWith("CHORUS_") || name.startsWith("MAVEN_") || List.of("DATABASE_URL",
-                "REDIS_URL", "REDIS_SENTINELS", "REDIS_SENTINEL_MASTER", "JWT_SECRET", "KAFKA_BROKERS", "INSTANCE_ID",
-                "PORT").contains(name));
+        env.keySet().removeIf(name -> name.startsWith("CHORUS_") || List.of("DATABASE_URL", "REDIS_URL", "REDIS_SENTINELS",
+                "REDIS_SENTINEL_MASTER", "JWT_SECRET", "KAFKA_BROKERS", "INSTANCE_ID", "PORT", "MAVEN_PROJECTBASEDIR",
+                "MAVEN_CMD_LINE_ARGS").contains(name));
         env.put("CHORUS_LB_PORT", Integer.toString(lbPort));
         env.put("CHORUS_BASE_PORT", Integer.toString(lbPort + 1));
         env.put("CHORUS_DB", database);
         env.put("CHORUS_REDIS_PREFIX", redisPrefix);
-    }
-
-    /**
-     * A block of consecutive ports nobody listens on, below the ephemeral range (where the other tests' port-0
-     * servers land) and away from the ports bin/chorus and its benchmark use by default.
-     */
-    private static int freePortBlock() {
-        for (int attempt = 0; attempt < 200; attempt++) {
-            int first = ThreadLocalRandom.current().nextInt(20_000, 27_000);
-            if (IntStream.rangeClosed(first, first + INSTANCES).allMatch(FreshCheckout::bindable)) {
-                return first;
-            }
-        }
-        throw new IllegalStateException("no block of " + (INSTANCES + 1) + " free ports between 20000 and 27000");
-    }
-
-    private static boolean bindable(int port) {
-        if (!LocalSystem.listening(List.of(port)).isEmpty()) {
-            return false; // also on an address the bind below would not clash with
-        }
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress(port));
-            return true;
-        } catch (IOException taken) {
-            return false;
-        }
     }
 
     private static String tail(Path file, int chars) {
@@ -225,12 +195,5 @@ final class FreshCheckout implements AutoCloseable {
         } catch (IOException e) {
             // the temporary directory stays behind; nothing of the test's outcome depends on it
         }
-    }
-
-    /** For messages: the processes with their command lines, one a line. */
-    static String describe(Map<Long, String> processes) {
-        StringBuilder out = new StringBuilder();
-        new TreeMap<>(processes).forEach((pid, command) -> out.append("  ").append(pid).append(' ').append(command).append('\n'));
-        return out.toString();
     }
 }

@@ -52,12 +52,12 @@ class FreshCheckoutTest {
 
         Map<Long, String> started = checkout.processesRunningFromHere();
         assertThat(started.size()).as("processes running from the clone before down (instances, nginx):\n%s",
-                FreshCheckout.describe(started)).isGreaterThan(FreshCheckout.INSTANCES);
+                LocalSystem.describe(started)).isGreaterThan(FreshCheckout.INSTANCES);
         Result down = checkout.chorus(Duration.ofMinutes(3), "down");
         assertThat(down.exit()).as("bin/chorus down's exit code").isZero();
         assertThat(LocalSystem.alive(started.keySet())).as("processes of the cluster still alive after down").isEmpty();
         Map<Long, String> left = checkout.processesRunningFromHere();
-        assertThat(left).as("processes running from the clone after down:\n%s", FreshCheckout.describe(left)).isEmpty();
+        assertThat(left).as("processes running from the clone after down:\n%s", LocalSystem.describe(left)).isEmpty();
         assertThat(LocalSystem.listening(checkout.ports())).as("ports of %s still listening after down", checkout.ports()).isEmpty();
     }
 

@@ -1,6 +1,8 @@
 package dev.chorus.deploy;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,9 +12,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
-/** What Linux's /proc says about this machine's processes and listening TCP sockets. */
+/** What Linux's /proc says about this machine's processes and listening TCP sockets, and free ports among them. */
 final class LocalSystem {
 
     private static final int TCP_LISTEN = 0x0A;
@@ -71,9 +76,39 @@ final class LocalSystem {
         return listening;
     }
 
+    /** The first of {@code count} consecutive ports in [from, to) that nobody listens on and this JVM could bind. */
+    static int freePortBlock(int count, int from, int to) {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int first = ThreadLocalRandom.current().nextInt(from, to - count);
+            if (IntStream.range(first, first + count).allMatch(LocalSystem::free)) {
+                return first;
+            }
+        }
+        throw new IllegalStateException("no " + count + " consecutive free ports between " + from + " and " + to);
+    }
+
+    /** For messages: processes with their command lines, one a line. */
+    static String describe(Map<Long, String> processes) {
+        StringBuilder out = new StringBuilder();
+        new TreeMap<>(processes).forEach((pid, command) -> out.append("  ").append(pid).append(' ').append(command).append('\n'));
+        return out.toString();
+    }
+
     /** SIGKILL for each of these processes that still runs. */
     static void kill(Collection<Long> pids) {
         pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+    }
+
+    private static boolean free(int port) {
+        if (!listening(List.of(port)).isEmpty()) {
+            return false; // also on an address the bind below would not clash with
+        }
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress(port));
+            return true;
+        } catch (IOException taken) {
+            return false;
+        }
     }
 
     private static Path workingDir(Path proc) {
