@@ -18,11 +18,13 @@ bench_cluster_up() {
   local n=$1 i names=()
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "--instances must be a positive number"
   RUN="$ROOT/.chorus/bench"; LB_PORT=${CHORUS_BENCH_PORT:-9080}; BASE_PORT=$((LB_PORT + 1)); DB_NAME=chorus_bench
-  mkdir -p "$RUN"
   cluster_is_up && die "a benchmark cluster is still running (pids in $RUN)"
-  ensure_postgres; ensure_redis; ensure_database; build; ensure_tool nginx nginx
-  rm -f "$RUN"/*.pid "$RUN"/*.port "$RUN"/*.log "$RUN/lb.down"
-  trap 'cmd_down >/dev/null 2>&1' EXIT
+  ensure_tool curl curl; ensure_postgres; ensure_redis; ensure_database; build; ensure_tool nginx nginx
+  # A state directory of its own each run, complete before the first instance starts: nothing of an earlier
+  # benchmark (secret, balancer config, logs) is reused.
+  rm -rf "$RUN"; mkdir -p "$RUN"
+  load_jwt_secret
+  trap 'bench_cluster_down $?' EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
   # Access tokens outlive a long ramp: the bench measures delivery, not re-authentication.
@@ -32,8 +34,14 @@ bench_cluster_up() {
     names+=("bench-$i")
   done
   await_ready "${names[@]}"
-  echo nginx > "$RUN/lb.kind"
+  echo nginx | write_atomically "$RUN/lb.kind"
   lb_start
+}
+
+# On exit: stops the benchmark cluster; its state directory goes too unless the benchmark failed (then its logs help).
+bench_cluster_down() {
+  cmd_down >/dev/null 2>&1 || true
+  if [ "$1" -eq 0 ]; then rm -rf "$RUN"; else say "the benchmark cluster's logs: $RUN/"; fi
 }
 
 # bench_tools: compiles the benchmark programs (test sources) and records their class path.

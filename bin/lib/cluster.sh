@@ -1,11 +1,18 @@
 # cluster.sh — sourced by bin/chorus: up, status, down, restart --rolling, kill, start, logs, and the instance
 # processes they manage (pids, ports and logs under .chorus/).
 
-jwt_secret() {
+# The cluster's one JWT secret, kept in $RUN/jwt-secret: created once, atomically, and read into JWT_SECRET_VALUE in
+# this shell, before any instance starts. (A $(...) inside an instance's background job would run in every job at
+# once: each would see no file, or a half-written one, and write or read a secret of its own.)
+load_jwt_secret() {
   mkdir -p "$RUN"
-  [ -f "$RUN/jwt-secret" ] || (umask 077; head -c 48 /dev/urandom | base64 | tr -d '\n=/+' > "$RUN/jwt-secret")
-  cat "$RUN/jwt-secret"
+  [ -e "$RUN/jwt-secret" ] || head -c 48 /dev/urandom | base64 | tr -d '\n=/+' | create_once "$RUN/jwt-secret" 600
+  JWT_SECRET_VALUE=$(cat "$RUN/jwt-secret")
+  [ ${#JWT_SECRET_VALUE} -ge 32 ] || die "$RUN/jwt-secret is shorter than 32 characters: delete it (bin/chorus down first)"
 }
+
+# Where an instance's log is: `bin/chorus logs NAME` for the cluster of `up`, the file itself for a bench cluster.
+log_hint() { if [ "$RUN" = "$ROOT/.chorus" ]; then echo "bin/chorus logs $1"; else echo "$RUN/$1.log"; fi; }
 
 # Every instance `up` started, alive or not, in order (chorus-1, chorus-2, ...).
 instance_names() {
@@ -28,17 +35,19 @@ leader_state() {
 }
 
 # start_instance NAME PORT [VAR=value ...]: one instance in the background, its pid, port and log under .chorus/.
-# The cluster's settings (database URL, PgBouncer) come from .chorus/cluster.env, written by `up`.
+# The cluster's settings (database URL, PgBouncer) come from .chorus/cluster.env, written by `up`. Everything the
+# background job uses is computed here, in this shell, before the job starts.
 start_instance() {
   local name=$1 port=$2; shift 2
   local settings=()
   [ -f "$RUN/cluster.env" ] && mapfile -t settings < "$RUN/cluster.env"
-  env INSTANCE_ID="$name" PORT="$port" JWT_SECRET="$(jwt_secret)" COOKIE_SECURE=false \
+  [ -n "${JWT_SECRET_VALUE:-}" ] || load_jwt_secret
+  env INSTANCE_ID="$name" PORT="$port" JWT_SECRET="$JWT_SECRET_VALUE" COOKIE_SECURE=false \
     DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/$DB_NAME}" \
     REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}" "${settings[@]}" "$@" \
     nohup "$JAVA_HOME/bin/java" ${CHORUS_JAVA_OPTS:--XX:+UseZGC -Xmx512m} -jar "$JAR" >> "$RUN/$name.log" 2>&1 &
-  echo $! > "$RUN/$name.pid"
-  echo "$port" > "$RUN/$name.port"
+  echo $! | write_atomically "$RUN/$name.pid"
+  echo "$port" | write_atomically "$RUN/$name.port"
 }
 
 # await_ready NAME...: waits until each answers /health/ready with 200
@@ -48,13 +57,13 @@ await_ready() {
   while :; do
     pending=0
     for name in "$@"; do
-      alive "$RUN/$name.pid" || die "$name exited; see bin/chorus logs $name"
+      alive "$RUN/$name.pid" || die "$name exited; see $(log_hint "$name")"
       [ "$(ready_state "$(cat "$RUN/$name.port")")" = 200 ] || pending=1
     done
     [ $pending -eq 0 ] && return
     if [ $SECONDS -ge $deadline ]; then
       for name in "$@"; do say "$name: $(curl -s --max-time 2 "http://127.0.0.1:$(cat "$RUN/$name.port")/health/ready")"; done
-      die "not ready after 120 s: $*; see bin/chorus logs NAME"
+      die "not ready after 120 s: $*; see $(log_hint NAME)"
     fi
     sleep 0.5
   done
@@ -80,19 +89,22 @@ cmd_up() {
   if cluster_is_up; then
     say "a cluster is already up (bin/chorus status; bin/chorus down to stop it)"; cmd_status; return 0
   fi
-  ensure_postgres; ensure_redis; ensure_database; build; ensure_tool "$lb" "$lb"
+  ensure_tool curl curl; ensure_postgres; ensure_redis; ensure_database; build; ensure_tool "$lb" "$lb"
+  # The state every instance reads is complete before the first one starts.
   mkdir -p "$RUN"
   rm -f "$RUN"/*.pid "$RUN"/*.port "$RUN/lb.down" "$RUN/cluster.env"
+  load_jwt_secret
   if [ $pgbouncer = yes ]; then
     pgbouncer_start
-    printf '%s\n' "DATABASE_URL=postgresql://postgres@127.0.0.1:$PGBOUNCER_PORT/$DB_NAME" DB_PGBOUNCER=true > "$RUN/cluster.env"
+    printf '%s\n' "DATABASE_URL=postgresql://postgres@127.0.0.1:$PGBOUNCER_PORT/$DB_NAME" DB_PGBOUNCER=true |
+      write_atomically "$RUN/cluster.env"
   fi
   local i names=()
   for i in $(seq 1 "$n"); do
     start_instance "chorus-$i" $((BASE_PORT + i - 1)); names+=("chorus-$i")
   done
   await_ready "${names[@]}"
-  echo "$lb" > "$RUN/lb.kind"
+  echo "$lb" | write_atomically "$RUN/lb.kind"
   lb_start
   cmd_status
 }

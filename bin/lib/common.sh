@@ -6,10 +6,11 @@ die() { say "$*"; exit 1; }
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root for: $*"; fi; }
 
+# The marker lives in .chorus/ itself (not in $RUN, which bench moves), so apt-get update runs once per checkout.
 apt_install() {
-  if [ ! -f "$RUN/.apt-updated" ]; then
-    mkdir -p "$RUN"
-    as_root apt-get update -qq && touch "$RUN/.apt-updated"
+  if [ ! -f "$ROOT/.chorus/.apt-updated" ]; then
+    mkdir -p "$ROOT/.chorus"
+    as_root apt-get update -qq && touch "$ROOT/.chorus/.apt-updated"
   fi
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
 }
@@ -30,7 +31,8 @@ find_java() {
   done
   if [ -z "$best" ]; then
     say "no JDK 21+ found; trying Debian's openjdk-21-jdk-headless"
-    apt_install openjdk-21-jdk-headless || die "no JDK 21 or newer: install one and set JAVA_HOME"
+    apt_install openjdk-21-jdk-headless ||
+      die "no JDK 21 or newer, and apt has none (Debian 12 ships only 17): install one (e.g. Temurin 21) and set JAVA_HOME"
     best=$(ls -d /usr/lib/jvm/java-21-openjdk-* | head -1)
   fi
   export JAVA_HOME=$best
@@ -40,6 +42,7 @@ ensure_maven() { command -v mvn >/dev/null || apt_install maven; }
 
 
 ensure_postgres() {
+  ensure_tool pg_isready postgresql-client
   if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then return; fi
   if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
     say "installing PostgreSQL"; apt_install postgresql
@@ -52,6 +55,7 @@ ensure_postgres() {
 }
 
 ensure_redis() {
+  ensure_tool redis-cli redis-tools
   if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then return; fi
   command -v redis-server >/dev/null || { say "installing Redis"; apt_install redis-server redis-tools; }
   say "starting Redis"
@@ -65,6 +69,7 @@ ensure_redis() {
 psql_admin() { psql -h 127.0.0.1 -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
 
 ensure_database() {
+  ensure_tool psql postgresql-client
   if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'")" != "1" ]; then
     psql_admin -c "CREATE DATABASE $DB_NAME" >/dev/null
   fi
@@ -79,6 +84,23 @@ build() {
     say "building $JAR"
     (cd "$ROOT" && mvn -q -B package -DskipTests)
   fi
+}
+
+# write_atomically FILE [MODE]: stdin into FILE through a temporary file in the same directory and a rename, so
+# that a reader sees the old content or the new one, never a half-written file. MODE defaults to 644.
+write_atomically() {
+  local tmp; tmp=$(mktemp "$1.XXXXXX")
+  if cat > "$tmp" && chmod "${2:-644}" "$tmp" && mv -f "$tmp" "$1"; then return 0; fi
+  rm -f "$tmp"; return 1
+}
+
+# create_once FILE [MODE]: stdin into FILE unless FILE exists. Atomic, and the first writer wins even against
+# another bin/chorus running at the same time: a hard link to a complete temporary file fails if the name exists.
+create_once() {
+  local tmp; tmp=$(mktemp "$1.XXXXXX")
+  if ! { cat > "$tmp" && chmod "${2:-644}" "$tmp"; }; then rm -f "$tmp"; return 1; fi
+  ln "$tmp" "$1" 2>/dev/null || [ -e "$1" ] || mv -n "$tmp" "$1" # mv -n: a file system without hard links
+  rm -f "$tmp"
 }
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }

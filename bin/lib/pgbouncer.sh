@@ -6,8 +6,7 @@ pgbouncer_start() {
   ensure_pgbouncer
   mkdir -p "$RUN/pgbouncer"; chmod 777 "$RUN/pgbouncer"
   "$ROOT/deploy/render" pgbouncer --listen "127.0.0.1:$PGBOUNCER_PORT" --run-dir "$RUN/pgbouncer" \
-    --servers 127.0.0.1:5432 --database "$DB_NAME" --auth-user postgres > "$RUN/pgbouncer/pgbouncer.ini"
-  chmod 644 "$RUN/pgbouncer/pgbouncer.ini"
+    --servers 127.0.0.1:5432 --database "$DB_NAME" --auth-user postgres | write_atomically "$RUN/pgbouncer/pgbouncer.ini"
   local run=()
   [ "$(id -u)" -eq 0 ] && run=(runuser -u postgres --) # PgBouncer refuses to run as root
   "${run[@]}" /usr/sbin/pgbouncer -d "$RUN/pgbouncer/pgbouncer.ini" || die "PgBouncer did not start; see $RUN/pgbouncer/pgbouncer.log"

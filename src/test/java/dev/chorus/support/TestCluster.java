@@ -152,7 +152,17 @@ public final class TestCluster implements AutoCloseable {
     public void close() {
         instances.forEach(Instance::stop);
         processes.forEach(ChorusProcess::close);
-        execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        dropDatabase(database);
+        deleteKeys(prefix);
+    }
+
+    /** Drops a database of the local PostgreSQL, closing its connections first. */
+    public static void dropDatabase(String name) {
+        execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+    }
+
+    /** Deletes every key of the local Redis that starts with this prefix. */
+    public static void deleteKeys(String prefix) {
         RedisClient client = RedisClient.create(REDIS);
         try (StatefulRedisConnection<String, String> c = client.connect()) {
             ScanIterator<String> keys = ScanIterator.scan(c.sync(), ScanArgs.Builder.matches(prefix + "*").limit(500));
