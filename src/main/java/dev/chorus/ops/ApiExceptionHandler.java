@@ -27,9 +27,9 @@ class ApiExceptionHandler {
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<ApiError> api(ApiException e) {
-        if (e instanceof TooManyRequestsException limited) {
+        if (e.retryAfterSeconds() > 0) {
             return ResponseEntity.status(e.status())
-                    .header("Retry-After", Long.toString(limited.retryAfterSeconds()))
+                    .header("Retry-After", Long.toString(e.retryAfterSeconds()))
                     .body(ApiError.of(e.code(), e.getMessage()));
         }
         return respond(e.status(), e.code(), e.getMessage());

@@ -1,6 +1,7 @@
 package dev.chorus.auth.internal;
 
 import dev.chorus.auth.AuthProperties;
+import io.micrometer.core.instrument.MeterRegistry;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 import org.springframework.context.annotation.Bean;
@@ -43,10 +44,11 @@ class JwtConfiguration {
         return decoder;
     }
 
-    /** Argon2id, Spring Security's recommended parameters (16 MiB, 2 iterations). */
+    /** Argon2id, Spring Security's recommended parameters (16 MiB, 2 iterations), a bounded number at once. */
     @Bean
-    PasswordEncoder passwordEncoder() {
-        return Argon2PasswordEncoder.defaultsForSpringSecurity_v5_8();
+    PasswordEncoder passwordEncoder(AuthProperties properties, MeterRegistry meters) {
+        return new BoundedPasswordEncoder(Argon2PasswordEncoder.defaultsForSpringSecurity_v5_8(),
+                properties.passwordHashConcurrency(), properties.passwordHashWait(), meters);
     }
 
     private static OAuth2TokenValidator<Jwt> notRevoked(RefreshSessions sessions) {
