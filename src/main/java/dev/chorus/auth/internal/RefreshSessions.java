@@ -72,11 +72,11 @@ class RefreshSessions implements SessionRevocations {
                 deadline = now + tonumber(ARGV[7])
                 redis.call('HSET', KEYS[1], 'deadline', string.format('%d', deadline))
               end
-              local left = math.floor((deadline - now) / 1000)
-              if left <= 0 then
+              if deadline <= now then
                 redis.call('DEL', KEYS[1], KEYS[2])
                 return {'expired'}
               end
+              local left = math.ceil((deadline - now) / 1000)
               if session[1] == ARGV[1] then
                 local ttl = math.min(tonumber(ARGV[3]), left)
                 local n = redis.call('HINCRBY', KEYS[1], 'rotations', 1)
