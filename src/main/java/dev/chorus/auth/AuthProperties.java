@@ -17,7 +17,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @ConfigurationProperties("chorus.auth")
 public record AuthProperties(String jwtSecret, Duration accessTokenTtl, Duration refreshTokenTtl, boolean cookieSecure,
         String adminEmails, @DefaultValue("P30D") Duration refreshSessionMaxAge,
-        @DefaultValue("2") int passwordHashConcurrency, @DefaultValue("PT1S") Duration passwordHashWait) {
+        @DefaultValue("1") int passwordHashConcurrency, @DefaultValue("PT1S") Duration passwordHashWait) {
 
     public byte[] secretBytes() {
         return jwtSecret.getBytes(StandardCharsets.UTF_8);

@@ -16,4 +16,10 @@ public class ServiceBusyException extends ApiException {
     public long retryAfterSeconds() {
         return retryAfterSeconds;
     }
+
+    /** Thrown by the hundred when an instance is flooded, and never a bug: its stack trace would be pure cost. */
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+        return this;
+    }
 }

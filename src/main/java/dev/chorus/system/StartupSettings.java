@@ -100,8 +100,9 @@ public final class StartupSettings {
         put("chorus.auth.access-token-ttl", duration("ACCESS_TOKEN_TTL", "PT15M"));
         put("chorus.auth.refresh-token-ttl", duration("REFRESH_TOKEN_TTL", "P7D"));
         put("chorus.auth.refresh-session-max-age", duration("REFRESH_SESSION_MAX_AGE", "P30D"));
+        // Half the cores by default: hashing can never take more than half the CPU from everything else.
         put("chorus.auth.password-hash-concurrency",
-                integer("PASSWORD_HASH_CONCURRENCY", Runtime.getRuntime().availableProcessors(), 1, 1024));
+                integer("PASSWORD_HASH_CONCURRENCY", Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 1, 1024));
         put("chorus.auth.password-hash-wait", duration("PASSWORD_HASH_WAIT", "PT1S"));
         put("chorus.auth.cookie-secure", bool("COOKIE_SECURE", true));
         put("chorus.auth.admin-emails", get("ADMIN_EMAILS", ""));

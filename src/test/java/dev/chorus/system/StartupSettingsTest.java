@@ -39,7 +39,7 @@ class StartupSettingsTest {
                 .containsEntry("chorus.scheduling.per-user-limit", 100)
                 .containsEntry("chorus.rate-limit.login-per-ip", 60)
                 .containsEntry("chorus.auth.refresh-session-max-age", "P30D")
-                .containsEntry("chorus.auth.password-hash-concurrency", Runtime.getRuntime().availableProcessors())
+                .containsEntry("chorus.auth.password-hash-concurrency", Math.max(1, Runtime.getRuntime().availableProcessors() / 2))
                 .containsEntry("chorus.auth.password-hash-wait", "PT1S")
                 .containsEntry("chorus.web.trusted-proxies", "127.0.0.0/8,::1/128")
                 .containsEntry("chorus.web.ops-allowed-cidrs", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7");

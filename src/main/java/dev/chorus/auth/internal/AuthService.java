@@ -14,7 +14,6 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.http.HttpStatus;
-import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.stereotype.Service;
 
 /** Registration, login, refresh with rotation, and logout. */
@@ -34,7 +33,7 @@ public class AuthService {
     private final String decoyHash;
 
     private final UserStore users;
-    private final PasswordEncoder passwords;
+    private final PasswordHasher passwords;
     private final AccessTokens accessTokens;
     private final RefreshSessions sessions;
     private final RateLimiter limiter;
@@ -44,7 +43,7 @@ public class AuthService {
     private final Clock clock;
     private final ApplicationEventPublisher events;
 
-    AuthService(UserStore users, PasswordEncoder passwords, AccessTokens accessTokens, RefreshSessions sessions,
+    AuthService(UserStore users, PasswordHasher passwords, AccessTokens accessTokens, RefreshSessions sessions,
             RateLimiter limiter, AuthProperties properties, @Value("${chorus.rate-limit.login:10}") int loginLimit,
             @Value("${chorus.rate-limit.login-per-ip:60}") int perIpLimit, Clock clock, ApplicationEventPublisher events) {
         this.users = users;
@@ -57,14 +56,14 @@ public class AuthService {
         this.perIpLimit = perIpLimit;
         this.clock = clock;
         this.events = events;
-        this.decoyHash = passwords.encode(UUID.randomUUID().toString());
+        this.decoyHash = passwords.hash(UUID.randomUUID().toString());
     }
 
     /** Registers a user; {@code clientIp} is charged a password attempt (RATE_LIMIT_LOGIN_PER_IP). */
     public User register(String email, String password, String displayName, String clientIp) {
         requirePasswordAttemptFrom(clientIp);
-        User user = new User(UUID.randomUUID(), email.trim().toLowerCase(), displayName.trim(), passwords.encode(password),
-                clock.instant());
+        String hash = passwords.withSlot(() -> passwords.hash(password));
+        User user = new User(UUID.randomUUID(), email.trim().toLowerCase(), displayName.trim(), hash, clock.instant());
         try {
             users.insert(user);
         } catch (DuplicateKeyException e) {
@@ -84,9 +83,12 @@ public class AuthService {
         if (!decision.allowed()) {
             throw new TooManyRequestsException(decision, "too many login attempts for this e-mail");
         }
-        User user = users.findUserByEmail(normalized).orElse(null);
-        boolean matches = passwords.matches(password, user == null ? decoyHash : user.passwordHash());
-        if (user == null || !matches) {
+        User user = passwords.withSlot(() -> {
+            User found = users.findUserByEmail(normalized).orElse(null);
+            boolean matches = passwords.matches(password, found == null ? decoyHash : found.passwordHash());
+            return matches ? found : null;
+        });
+        if (user == null) {
             throw invalidCredentials();
         }
         String sessionId = UUID.randomUUID().toString();
