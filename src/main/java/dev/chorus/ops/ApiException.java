@@ -33,4 +33,9 @@ public class ApiException extends RuntimeException {
     public String code() {
         return code;
     }
+
+    /** Seconds after which a retry may succeed, sent as {@code Retry-After}; 0 when a retry will not help. */
+    public long retryAfterSeconds() {
+        return 0;
+    }
 }

@@ -3,6 +3,7 @@ package dev.chorus.ops;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
@@ -27,9 +28,9 @@ class ApiExceptionHandler {
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<ApiError> api(ApiException e) {
-        if (e instanceof TooManyRequestsException limited) {
+        if (e.retryAfterSeconds() > 0) {
             return ResponseEntity.status(e.status())
-                    .header("Retry-After", Long.toString(limited.retryAfterSeconds()))
+                    .header("Retry-After", Long.toString(e.retryAfterSeconds()))
                     .body(ApiError.of(e.code(), e.getMessage()));
         }
         return respond(e.status(), e.code(), e.getMessage());
@@ -81,6 +82,17 @@ class ApiExceptionHandler {
     @ExceptionHandler({AccessDeniedException.class, AuthenticationException.class})
     void security(Exception e) throws Exception {
         throw e; // let Spring Security's entry point and access-denied handler answer
+    }
+
+    /**
+     * A dependency that cannot be reached or is saturated (no database connection within the pool's timeout, Redis
+     * down) is the server's trouble but not a bug: 503 with Retry-After, so clients and balancers try again later.
+     */
+    @ExceptionHandler(DataAccessResourceFailureException.class)
+    ResponseEntity<ApiError> dependencyUnavailable(DataAccessResourceFailureException e) {
+        log.warn("dependency unavailable: {}", e.toString());
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header("Retry-After", "1")
+                .body(ApiError.of("unavailable", "a service this request needs is unavailable; retry shortly"));
     }
 
     @ExceptionHandler(Exception.class)

@@ -20,7 +20,8 @@ import org.springframework.stereotype.Component;
 /**
  * Token buckets shared by every instance through Redis (Bucket4j's compare-and-swap buckets on Lettuce), so a limit
  * reached through one instance holds on all of them. A bucket allows {@code limit} calls per {@code period},
- * refilled gradually; idle buckets expire from Redis.
+ * refilled gradually (greedily: one token every {@code period / limit}); its capacity, the burst a full bucket
+ * admits at once, is the whole {@code limit} unless a smaller one is given. Idle buckets expire from Redis.
  */
 @Component
 public class RateLimiter implements DisposableBean {
@@ -46,11 +47,20 @@ public class RateLimiter implements DisposableBean {
 
     /** Takes one token from the bucket {@code kind:id}; a limit of 0 or less means unlimited. */
     public Decision tryAcquire(String kind, String id, int limit, Duration period) {
+        return tryAcquire(kind, id, limit, period, limit);
+    }
+
+    /**
+     * As {@link #tryAcquire(String, String, int, Duration)}, with a bucket that holds only {@code burst} tokens: a
+     * caller who was quiet gets at most {@code burst} calls at once, then one every {@code period / limit}.
+     */
+    public Decision tryAcquire(String kind, String id, int limit, Duration period, int burst) {
         if (limit <= 0) {
             return new Decision(true, 0);
         }
+        int capacity = Math.max(1, Math.min(burst, limit));
         BucketConfiguration config = BucketConfiguration.builder()
-                .addLimit(b -> b.capacity(limit).refillGreedy(limit, period))
+                .addLimit(b -> b.capacity(capacity).refillGreedy(limit, period))
                 .build();
         ConsumptionProbe probe = buckets.builder()
                 .build(keys.key("rl", kind, id), () -> config)

@@ -12,6 +12,7 @@ public class TooManyRequestsException extends ApiException {
         this.retryAfterSeconds = decision.retryAfterSeconds();
     }
 
+    @Override
     public long retryAfterSeconds() {
         return retryAfterSeconds;
     }

@@ -17,6 +17,8 @@ public final class StartupSettings {
     static final int MIN_SECRET_BYTES = 32;
     private static final String DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/chorus";
     private static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+    /** Loopback and the private ranges: where balancers' checks, Prometheus and operators usually are. */
+    private static final String DEFAULT_OPS_ALLOWED = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7";
 
     private final Map<String, String> env;
     private final Map<String, Object> properties = new LinkedHashMap<>();
@@ -41,11 +43,14 @@ public final class StartupSettings {
         put("chorus.kafka.brokers", get("KAFKA_BROKERS", ""));
         readAuth();
         put("chorus.web.cors-allowed-origins", get("CORS_ALLOWED_ORIGINS", ""));
-        put("chorus.web.trusted-proxies", get("TRUSTED_PROXIES", "127.0.0.0/8,::1/128"));
+        put("chorus.web.trusted-proxies", cidrs("TRUSTED_PROXIES", "127.0.0.0/8,::1/128"));
+        put("chorus.web.ops-allowed-cidrs", cidrs("OPS_ALLOWED_CIDRS", DEFAULT_OPS_ALLOWED));
         put("spring.lifecycle.timeout-per-shutdown-phase", duration("SHUTDOWN_GRACE", "PT30S"));
         put("chorus.rate-limit.per-user", integer("RATE_LIMIT_PER_USER", 600, 0, Integer.MAX_VALUE));
         put("chorus.rate-limit.per-ip", integer("RATE_LIMIT_PER_IP", 1200, 0, Integer.MAX_VALUE));
         put("chorus.rate-limit.login", integer("RATE_LIMIT_LOGIN", 10, 0, Integer.MAX_VALUE));
+        put("chorus.rate-limit.login-per-ip", integer("RATE_LIMIT_LOGIN_PER_IP", 60, 0, Integer.MAX_VALUE));
+        put("chorus.scheduling.per-user-limit", integer("SCHEDULES_PER_USER", 100, 0, 1_000_000));
         put("chorus.redis.key-prefix", get("CHORUS_REDIS_PREFIX", "chorus:"));
         put("chorus.realtime.max-sockets-per-user", integer("WS_MAX_SOCKETS_PER_USER", 20, 1, Integer.MAX_VALUE));
         put("chorus.realtime.max-connections", integer("WS_MAX_CONNECTIONS", 20000, 1, Integer.MAX_VALUE));
@@ -97,6 +102,11 @@ public final class StartupSettings {
         put("chorus.auth.jwt-secret", secret);
         put("chorus.auth.access-token-ttl", duration("ACCESS_TOKEN_TTL", "PT15M"));
         put("chorus.auth.refresh-token-ttl", duration("REFRESH_TOKEN_TTL", "P7D"));
+        put("chorus.auth.refresh-session-max-age", duration("REFRESH_SESSION_MAX_AGE", "P30D"));
+        // Half the cores by default: hashing can never take more than half the CPU from everything else.
+        put("chorus.auth.password-hash-concurrency",
+                integer("PASSWORD_HASH_CONCURRENCY", Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 1, 1024));
+        put("chorus.auth.password-hash-wait", duration("PASSWORD_HASH_WAIT", "PT1S"));
         put("chorus.auth.cookie-secure", bool("COOKIE_SECURE", true));
         put("chorus.auth.admin-emails", get("ADMIN_EMAILS", ""));
     }
@@ -144,6 +154,16 @@ public final class StartupSettings {
             return value;
         } catch (DateTimeParseException e) {
             throw new InvalidSettingsException(name + " must be an ISO-8601 duration such as PT15M, not '" + value + "'");
+        }
+    }
+
+    private String cidrs(String name, String fallback) {
+        String value = get(name, fallback);
+        try {
+            Cidr.parseList(value);
+            return value;
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingsException(name + " must be comma-separated IP addresses or CIDR ranges: " + e.getMessage());
         }
     }
 

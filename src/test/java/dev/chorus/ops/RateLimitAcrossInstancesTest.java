@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.chorus.support.Api;
 import dev.chorus.support.Api.Response;
 import dev.chorus.support.Api.Session;
+import dev.chorus.support.Await;
 import dev.chorus.support.TestCluster;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -78,6 +80,27 @@ class RateLimitAcrossInstancesTest {
         assertThat(limited.header("Retry-After")).isNotBlank();
         String other = "other-" + UUID.randomUUID() + "@example.test";
         assertThat(apis.get(1).post("/api/auth/login", null, Map.of("email", other, "password", "whatever1")).status()).isEqualTo(401);
+    }
+
+    @Test
+    void signInAttemptsFromOneAddressComeOneByOneAfterASmallBurstRatherThanAMinutesWorthAtOnce() {
+        // 12 a minute: a burst of 2 (a sixth), then one every 5 s, shared by login and registration on every instance.
+        cluster = new TestCluster().with("RATE_LIMIT_LOGIN_PER_IP", "12").with("RATE_LIMIT_PER_IP", "0");
+        List<Api> apis = cluster.startMany(2).stream().map(TestCluster.Instance::api).toList();
+        assertThat(randomLogin(apis.get(0)).status()).isEqualTo(401);
+        assertThat(apis.get(1).post("/api/auth/register", null, Map.of("email", "new-" + UUID.randomUUID() + "@example.test",
+                "password", "correct horse battery", "displayName", "New")).status()).isEqualTo(201);
+        Response refused = randomLogin(apis.get(1));
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.text("error")).isEqualTo("rate_limited");
+        assertThat(Long.parseLong(refused.header("Retry-After"))).as("seconds until the next attempt, not a minute").isBetween(1L, 6L);
+
+        Await.until(Duration.ofSeconds(15), "an attempt is admitted again", () -> randomLogin(apis.get(0)).status() == 401);
+        assertThat(randomLogin(apis.get(1)).status()).as("one attempt came back, not a burst").isEqualTo(429);
+    }
+
+    private static Response randomLogin(Api api) {
+        return api.post("/api/auth/login", null, Map.of("email", "anyone-" + UUID.randomUUID() + "@example.test", "password", "guess-it"));
     }
 
     private static Response forwardedFor(Api api, String ip) {

@@ -87,6 +87,20 @@ class ScheduledMessagesApiTest {
     }
 
     @Test
+    void theLastSecondOfYear9999AndACronOnceAMinuteAreAccepted() {
+        Response last = api.post("/api/scheduled-messages", owner.accessToken(),
+                Map.of("groupId", group, "content", "far away", "sendAt", "9999-12-31T23:59:59Z"));
+        assertThat(last.status()).as(last.toString()).isEqualTo(201);
+        assertThat(last.text("nextRunAt")).isEqualTo("9999-12-31T23:59:59Z");
+        Response everyMinute = api.post("/api/scheduled-messages", owner.accessToken(),
+                Map.of("groupId", group, "content", "tick", "cron", "15 * * * * *", "timezone", "UTC"));
+        assertThat(everyMinute.status()).as(everyMinute.toString()).isEqualTo(201);
+        assertThat(Instant.parse(everyMinute.text("nextRunAt")).atZone(java.time.ZoneOffset.UTC).getSecond()).isEqualTo(15);
+        assertThat(api.delete("/api/scheduled-messages/" + last.text("id"), owner.accessToken()).status()).isEqualTo(204);
+        assertThat(api.delete("/api/scheduled-messages/" + everyMinute.text("id"), owner.accessToken()).status()).isEqualTo(204);
+    }
+
+    @Test
     void onlyTheCreatorOrTheOwnerDeletes() {
         String byMember = api.post("/api/scheduled-messages", member.accessToken(), oneOff("x", Instant.now().plusSeconds(3600))).text("id");
         String byOwner = api.post("/api/scheduled-messages", owner.accessToken(), oneOff("y", Instant.now().plusSeconds(3600))).text("id");
@@ -105,6 +119,14 @@ class ScheduledMessagesApiTest {
                 Arguments.of("bad cron", body("content", "x", "cron", "99 * * * *", "timezone", "UTC"), 422, "invalid_cron"),
                 Arguments.of("cron that never fires", body("content", "x", "cron", "0 0 30 2 *", "timezone", "UTC"), 422, "invalid_cron"),
                 Arguments.of("unknown timezone", body("content", "x", "cron", "0 9 * * *", "timezone", "Mars/Olympus"), 422, "invalid_timezone"),
+                Arguments.of("cron firing every second", body("content", "x", "cron", "* * * * * *", "timezone", "UTC"), 400, "validation_failed"),
+                Arguments.of("cron firing twice a minute", body("content", "x", "cron", "0,30 * * * * *", "timezone", "UTC"), 400, "validation_failed"),
+                Arguments.of("sendAt in the last second of 1999", body("content", "x", "sendAt", "1999-12-31T23:59:59Z"), 400, "validation_failed"),
+                Arguments.of("sendAt at the first second of 2000, in the past", body("content", "x", "sendAt", "2000-01-01T00:00:00Z"), 422, "send_at_in_past"),
+                Arguments.of("sendAt in the first second of 10000", body("content", "x", "sendAt", "+10000-01-01T00:00:00Z"), 400, "validation_failed"),
+                Arguments.of("sendAt in 9999 locally but 10000 in UTC", body("content", "x", "sendAt", "9999-12-31T23:00:00-05:00"), 400, "validation_failed"),
+                Arguments.of("sendAt at the end of time", body("content", "x", "sendAt", "+999999999-12-31T23:59:59Z"), 400, "validation_failed"),
+                Arguments.of("sendAt at the start of time", body("content", "x", "sendAt", "-999999999-01-01T00:00:00Z"), 400, "validation_failed"),
                 Arguments.of("both sendAt and cron", body("content", "x", "sendAt", future, "cron", "0 9 * * *"), 400, "validation_failed"),
                 Arguments.of("neither sendAt nor cron", body("content", "x"), 400, "validation_failed"),
                 Arguments.of("malformed sendAt", body("content", "x", "sendAt", "tomorrow"), 400, "validation_failed"),

@@ -30,7 +30,8 @@ class SchedulerHolderKilledProcessTest {
     @Test
     void killingTheLockHolderMidRunLosesAndDuplicatesNothing() {
         String adminEmail = "admin-" + java.util.UUID.randomUUID() + "@example.test";
-        cluster = new TestCluster().with("RATE_LIMIT_PER_IP", "0").with("RATE_LIMIT_PER_USER", "0").with("ADMIN_EMAILS", adminEmail);
+        cluster = new TestCluster().with("RATE_LIMIT_PER_IP", "0").with("RATE_LIMIT_PER_USER", "0").with("SCHEDULES_PER_USER", "0")
+                .with("ADMIN_EMAILS", adminEmail);
         List<ChorusProcess> processes = List.of(
                 cluster.startProcess("kill-1", "--chorus.scheduling.batch-size=2", "--chorus.scheduling.lock-ttl=PT3S"),
                 cluster.startProcess("kill-2", "--chorus.scheduling.batch-size=2", "--chorus.scheduling.lock-ttl=PT3S"),

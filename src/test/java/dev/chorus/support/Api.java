@@ -1,6 +1,7 @@
 package dev.chorus.support;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,9 +19,20 @@ public final class Api {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String base;
+    private final HttpClient http;
 
     public Api(String base) {
         this.base = base;
+        this.http = HTTP;
+    }
+
+    /**
+     * A client whose connections leave from {@code localAddress} (e.g. 127.0.0.2), so that a test can be several
+     * clients on loopback, each with an address of its own.
+     */
+    public Api(String base, InetAddress localAddress) {
+        this.base = base;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).localAddress(localAddress).build();
     }
 
     public String base() {
@@ -67,7 +79,7 @@ public final class Api {
 
     public Response send(HttpRequest.Builder builder) {
         try {
-            HttpResponse<String> response = HTTP.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
             JsonNode json;
             try {
                 json = response.body().isEmpty() ? JSON.missingNode() : JSON.readTree(response.body());

@@ -35,7 +35,46 @@ class StartupSettingsTest {
                 .containsEntry("chorus.rate-limit.per-user", 600)
                 .containsEntry("chorus.rate-limit.per-ip", 1200)
                 .containsEntry("chorus.rate-limit.login", 10)
-                .containsEntry("spring.lifecycle.timeout-per-shutdown-phase", "PT30S");
+                .containsEntry("spring.lifecycle.timeout-per-shutdown-phase", "PT30S")
+                .containsEntry("chorus.scheduling.per-user-limit", 100)
+                .containsEntry("chorus.rate-limit.login-per-ip", 60)
+                .containsEntry("chorus.auth.refresh-session-max-age", "P30D")
+                .containsEntry("chorus.auth.password-hash-concurrency", Math.max(1, Runtime.getRuntime().availableProcessors() / 2))
+                .containsEntry("chorus.auth.password-hash-wait", "PT1S")
+                .containsEntry("chorus.web.trusted-proxies", "127.0.0.0/8,::1/128")
+                .containsEntry("chorus.web.ops-allowed-cidrs", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7");
+    }
+
+    @Test
+    void abuseLimitsAreReadFromTheirVariables() {
+        Map<String, String> env = with("SCHEDULES_PER_USER", "3");
+        env.put("RATE_LIMIT_LOGIN_PER_IP", "0");
+        env.put("REFRESH_SESSION_MAX_AGE", "P90D");
+        env.put("PASSWORD_HASH_CONCURRENCY", "4");
+        env.put("PASSWORD_HASH_WAIT", "PT0.5S");
+        env.put("OPS_ALLOWED_CIDRS", "10.0.0.0/8, 2001:db8::/32");
+        env.put("TRUSTED_PROXIES", "10.0.0.5");
+        assertThat(StartupSettings.toProperties(env)).containsEntry("chorus.scheduling.per-user-limit", 3)
+                .containsEntry("chorus.rate-limit.login-per-ip", 0)
+                .containsEntry("chorus.auth.refresh-session-max-age", "P90D")
+                .containsEntry("chorus.auth.password-hash-concurrency", 4)
+                .containsEntry("chorus.auth.password-hash-wait", "PT0.5S")
+                .containsEntry("chorus.web.ops-allowed-cidrs", "10.0.0.0/8, 2001:db8::/32")
+                .containsEntry("chorus.web.trusted-proxies", "10.0.0.5");
+    }
+
+    @Test
+    void malformedAbuseLimitsAreRefusedNamingTheVariable() {
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("SCHEDULES_PER_USER", "-1"))).hasMessageStartingWith("SCHEDULES_PER_USER must be");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("SCHEDULES_PER_USER", "lots"))).hasMessageStartingWith("SCHEDULES_PER_USER must be");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("RATE_LIMIT_LOGIN_PER_IP", "1.5"))).hasMessageStartingWith("RATE_LIMIT_LOGIN_PER_IP must be");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("REFRESH_SESSION_MAX_AGE", "30d"))).hasMessageStartingWith("REFRESH_SESSION_MAX_AGE must be");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("REFRESH_SESSION_MAX_AGE", "PT0S"))).hasMessageStartingWith("REFRESH_SESSION_MAX_AGE must be");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("PASSWORD_HASH_CONCURRENCY", "0"))).hasMessageStartingWith("PASSWORD_HASH_CONCURRENCY must be");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("PASSWORD_HASH_WAIT", "1s"))).hasMessageStartingWith("PASSWORD_HASH_WAIT must be");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("OPS_ALLOWED_CIDRS", "10.0.0.0/33"))).hasMessageStartingWith("OPS_ALLOWED_CIDRS must be");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("OPS_ALLOWED_CIDRS", "prometheus.internal"))).hasMessageStartingWith("OPS_ALLOWED_CIDRS must be");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("TRUSTED_PROXIES", "10.0.0.256/8"))).hasMessageStartingWith("TRUSTED_PROXIES must be");
     }
 
     @Test

@@ -14,34 +14,38 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.http.HttpStatus;
-import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.stereotype.Service;
 
 /** Registration, login, refresh with rotation, and logout. */
 @Service
 public class AuthService {
 
-    /** What a successful login or refresh hands back. */
-    public record Login(String accessToken, long expiresIn, String refreshToken, User user, List<String> roles) {
+    /** What a successful login or refresh hands back; the refresh token is good for {@code refreshLifetime}. */
+    public record Login(String accessToken, long expiresIn, String refreshToken, Duration refreshLifetime, User user,
+            List<String> roles) {
     }
 
     private static final Duration LOGIN_WINDOW = Duration.ofMinutes(15);
+    private static final Duration PER_IP_WINDOW = Duration.ofMinutes(1);
+    /** A quiet address may make this share of a minute's password attempts at once; the rest come one by one. */
+    private static final int PER_IP_BURST_DIVISOR = 6;
     // Verified against when the e-mail is unknown, so that a wrong e-mail costs as long as a wrong password.
     private final String decoyHash;
 
     private final UserStore users;
-    private final PasswordEncoder passwords;
+    private final PasswordHasher passwords;
     private final AccessTokens accessTokens;
     private final RefreshSessions sessions;
     private final RateLimiter limiter;
     private final AuthProperties properties;
     private final int loginLimit;
+    private final int perIpLimit;
     private final Clock clock;
     private final ApplicationEventPublisher events;
 
-    AuthService(UserStore users, PasswordEncoder passwords, AccessTokens accessTokens, RefreshSessions sessions,
+    AuthService(UserStore users, PasswordHasher passwords, AccessTokens accessTokens, RefreshSessions sessions,
             RateLimiter limiter, AuthProperties properties, @Value("${chorus.rate-limit.login:10}") int loginLimit,
-            Clock clock, ApplicationEventPublisher events) {
+            @Value("${chorus.rate-limit.login-per-ip:60}") int perIpLimit, Clock clock, ApplicationEventPublisher events) {
         this.users = users;
         this.passwords = passwords;
         this.accessTokens = accessTokens;
@@ -49,14 +53,17 @@ public class AuthService {
         this.limiter = limiter;
         this.properties = properties;
         this.loginLimit = loginLimit;
+        this.perIpLimit = perIpLimit;
         this.clock = clock;
         this.events = events;
-        this.decoyHash = passwords.encode(UUID.randomUUID().toString());
+        this.decoyHash = passwords.hash(UUID.randomUUID().toString());
     }
 
-    public User register(String email, String password, String displayName) {
-        User user = new User(UUID.randomUUID(), email.trim().toLowerCase(), displayName.trim(), passwords.encode(password),
-                clock.instant());
+    /** Registers a user; {@code clientIp} is charged a password attempt (RATE_LIMIT_LOGIN_PER_IP). */
+    public User register(String email, String password, String displayName, String clientIp) {
+        requirePasswordAttemptFrom(clientIp);
+        String hash = passwords.withSlot(() -> passwords.hash(password));
+        User user = new User(UUID.randomUUID(), email.trim().toLowerCase(), displayName.trim(), hash, clock.instant());
         try {
             users.insert(user);
         } catch (DuplicateKeyException e) {
@@ -65,26 +72,47 @@ public class AuthService {
         return user;
     }
 
-    public Login login(String email, String password) {
+    /**
+     * Logs in. Each attempt costs a token of the client address's bucket (RATE_LIMIT_LOGIN_PER_IP, refilled steadily)
+     * and of the e-mail's (RATE_LIMIT_LOGIN), before any password is hashed.
+     */
+    public Login login(String email, String password, String clientIp) {
+        requirePasswordAttemptFrom(clientIp);
         String normalized = email.trim().toLowerCase();
         RateLimiter.Decision decision = limiter.tryAcquire("login", normalized, loginLimit, LOGIN_WINDOW);
         if (!decision.allowed()) {
             throw new TooManyRequestsException(decision, "too many login attempts for this e-mail");
         }
-        User user = users.findUserByEmail(normalized).orElse(null);
-        boolean matches = passwords.matches(password, user == null ? decoyHash : user.passwordHash());
-        if (user == null || !matches) {
+        User user = passwords.withSlot(() -> {
+            User found = users.findUserByEmail(normalized).orElse(null);
+            boolean matches = passwords.matches(password, found == null ? decoyHash : found.passwordHash());
+            return matches ? found : null;
+        });
+        if (user == null) {
             throw invalidCredentials();
         }
         String sessionId = UUID.randomUUID().toString();
-        return issue(user, sessionId, sessions.open(user.id(), sessionId));
+        return issue(user, sessionId, sessions.open(user.id(), sessionId), sessions.firstTokenLifetime());
+    }
+
+    /**
+     * Password attempts per client address: RATE_LIMIT_LOGIN_PER_IP a minute, of which only a sixth may come at once
+     * (a greedy refill with a small bucket), so that one address cannot spend a minute's worth of hashing in a
+     * second. With random e-mails the per-e-mail limit never bites; this one does.
+     */
+    private void requirePasswordAttemptFrom(String clientIp) {
+        RateLimiter.Decision decision = limiter.tryAcquire("password-ip", clientIp, perIpLimit, PER_IP_WINDOW,
+                Math.max(1, perIpLimit / PER_IP_BURST_DIVISOR));
+        if (!decision.allowed()) {
+            throw new TooManyRequestsException(decision, "too many sign-in attempts from this address");
+        }
     }
 
     public Login refresh(String refreshToken) {
         return switch (sessions.rotate(refreshToken)) {
             case RefreshSessions.Rotation.Rotated r -> {
                 User user = users.findUser(r.userId()).orElseThrow(AuthService::invalidRefresh);
-                yield issue(user, r.sessionId(), r.newToken());
+                yield issue(user, r.sessionId(), r.newToken(), r.lifetime());
             }
             case RefreshSessions.Rotation.Reused reused -> {
                 events.publishEvent(new SessionRevoked(reused.sessionId()));
@@ -112,9 +140,10 @@ public class AuthService {
         return roles;
     }
 
-    private Login issue(User user, String sessionId, String refreshToken) {
+    private Login issue(User user, String sessionId, String refreshToken, Duration refreshLifetime) {
         List<String> roles = rolesOf(user);
-        return new Login(accessTokens.issue(user, roles, sessionId), accessTokens.ttlSeconds(), refreshToken, user, roles);
+        return new Login(accessTokens.issue(user, roles, sessionId), accessTokens.ttlSeconds(), refreshToken,
+                refreshLifetime, user, roles);
     }
 
     private static ApiException invalidCredentials() {

@@ -5,8 +5,6 @@ import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.security.crypto.argon2.Argon2PasswordEncoder;
-import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
@@ -41,12 +39,6 @@ class JwtConfiguration {
                 new JwtTimestampValidator(AccessTokens.CLOCK_SKEW), new JwtIssuerValidator(AccessTokens.ISSUER),
                 notRevoked(sessions)));
         return decoder;
-    }
-
-    /** Argon2id, Spring Security's recommended parameters (16 MiB, 2 iterations). */
-    @Bean
-    PasswordEncoder passwordEncoder() {
-        return Argon2PasswordEncoder.defaultsForSpringSecurity_v5_8();
     }
 
     private static OAuth2TokenValidator<Jwt> notRevoked(RefreshSessions sessions) {

@@ -25,19 +25,30 @@ import org.springframework.stereotype.Component;
  * Login sessions and their refresh tokens, in Redis, shared by every instance.
  *
  * <p>A refresh token is {@code <sessionId>.<secret>}; Redis keeps only its SHA-256. Per session:
- * {@code sess:<sid>} (user and current token hash), {@code sess-old:<sid>} (hashes already rotated away) and,
- * once the session is revoked, {@code revoked-sess:<sid>}, which lives only as long as an access token can validate
- * (its lifetime plus the allowed clock skew), so Redis does not grow without bound. Revocations are also logged in
- * the sorted set {@code revocations} (scored by when), trimmed to that same lifetime, so that instances can learn of
- * them by polling ({@link SessionRevocations}) without asking per token. Rotation runs as one Lua script, so two instances can never both rotate the
- * same token; presenting a rotated token again revokes the whole session (theft detection).
+ * {@code sess:<sid>} (user, current token hash, absolute deadline, rotation count), {@code sess-rotated:<sid>}
+ * (the last {@value #ROTATED_KEPT} hashes rotated away, scored by rotation number) and, once the session is revoked,
+ * {@code revoked-sess:<sid>}, which lives only as long as an access token can validate (its lifetime plus the allowed
+ * clock skew), so Redis does not grow without bound. Revocations are also logged in the sorted set
+ * {@code revocations} (scored by when), trimmed to that same lifetime, so that instances can learn of them by
+ * polling ({@link SessionRevocations}) without asking per token.
+ *
+ * <p>Rotation runs as one Lua script, so two instances can never both rotate the same token. A session lives at most
+ * REFRESH_SESSION_MAX_AGE from its login, however often it is refreshed: each rotation extends it by
+ * REFRESH_TOKEN_TTL but never past that deadline, after which its token is refused as invalid.
+ *
+ * <p>Theft detection: presenting a token that was rotated away revokes the whole session. Only the last
+ * {@value #ROTATED_KEPT} rotated hashes are kept, so a session's memory stays the same however long it lives; a
+ * token older than that is merely unknown (401 {@code invalid_refresh_token}) and no longer revokes the session.
+ * That gives away nothing but the alarm: an old token never grants access either way, and with clients refreshing
+ * once per access-token lifetime (15 minutes by default) the alarm still covers the last half day of tokens.
  */
 @Component
 class RefreshSessions implements SessionRevocations {
 
     /** What a refresh attempt found. */
     sealed interface Rotation {
-        record Rotated(UUID userId, String sessionId, String newToken) implements Rotation {
+        /** {@code lifetime}: how long the new token is good for (the token TTL, or less near the session's end). */
+        record Rotated(UUID userId, String sessionId, String newToken, Duration lifetime) implements Rotation {
         }
 
         record Reused(String sessionId) implements Rotation {
@@ -47,16 +58,37 @@ class RefreshSessions implements SessionRevocations {
         }
     }
 
+    /** Rotated-away token hashes kept per session for theft detection. */
+    static final int ROTATED_KEPT = 50;
+
+    // KEYS: session, rotated hashes, revoked marker, revocation log.
+    // ARGV: presented hash, next hash, token TTL (s), revocation TTL (s), now (ms), session id, max age (ms), kept.
     private static final RedisScript<List> ROTATE = RedisScript.of("""
-            local current = redis.call('HGET', KEYS[1], 'current')
-            if current and current == ARGV[1] then
-              redis.call('HSET', KEYS[1], 'current', ARGV[2])
-              redis.call('EXPIRE', KEYS[1], ARGV[3])
-              redis.call('SADD', KEYS[2], ARGV[1])
-              redis.call('EXPIRE', KEYS[2], ARGV[3])
-              return {'rotated', redis.call('HGET', KEYS[1], 'uid')}
+            local now = tonumber(ARGV[5])
+            local session = redis.call('HMGET', KEYS[1], 'current', 'uid', 'deadline')
+            if session[1] then
+              local deadline = tonumber(session[3])
+              if not deadline then
+                deadline = now + tonumber(ARGV[7])
+                redis.call('HSET', KEYS[1], 'deadline', string.format('%d', deadline))
+              end
+              if deadline <= now then
+                redis.call('DEL', KEYS[1], KEYS[2])
+                return {'expired'}
+              end
+              local left = math.ceil((deadline - now) / 1000)
+              if session[1] == ARGV[1] then
+                local ttl = math.min(tonumber(ARGV[3]), left)
+                local n = redis.call('HINCRBY', KEYS[1], 'rotations', 1)
+                redis.call('HSET', KEYS[1], 'current', ARGV[2])
+                redis.call('EXPIRE', KEYS[1], ttl)
+                redis.call('ZADD', KEYS[2], n, ARGV[1])
+                redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[8]) + 1))
+                redis.call('EXPIRE', KEYS[2], ttl)
+                return {'rotated', session[2], ttl}
+              end
             end
-            if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
+            if redis.call('ZSCORE', KEYS[2], ARGV[1]) then
               redis.call('DEL', KEYS[1])
               redis.call('SET', KEYS[3], '1', 'EX', ARGV[4])
               redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
@@ -79,13 +111,21 @@ class RefreshSessions implements SessionRevocations {
         this.properties = properties;
     }
 
-    /** Opens a login session and returns its first refresh token. */
+    /** Opens a login session and returns its first refresh token, good for {@link #firstTokenLifetime()}. */
     String open(UUID userId, String sessionId) {
         String token = sessionId + "." + secret();
         String key = sessionKey(sessionId);
-        redis.opsForHash().putAll(key, Map.of("uid", userId.toString(), "current", hash(token)));
-        redis.expire(key, properties.refreshTokenTtl());
+        long deadline = clock.millis() + properties.refreshSessionMaxAge().toMillis();
+        redis.opsForHash().putAll(key, Map.of("uid", userId.toString(), "current", hash(token), "deadline", Long.toString(deadline)));
+        redis.expire(key, firstTokenLifetime());
         return token;
+    }
+
+    /** A new session's first token lives the token TTL, or the session's whole lifetime when that is shorter. */
+    Duration firstTokenLifetime() {
+        Duration ttl = properties.refreshTokenTtl();
+        Duration maxAge = properties.refreshSessionMaxAge();
+        return ttl.compareTo(maxAge) <= 0 ? ttl : maxAge;
     }
 
     Rotation rotate(String presented) {
@@ -96,13 +136,15 @@ class RefreshSessions implements SessionRevocations {
         String sid = sessionId.get();
         String next = sid + "." + secret();
         List<?> result = redis.execute(ROTATE,
-                List.of(sessionKey(sid), keys.key("sess-old", sid), revokedKey(sid), revocationsKey()),
+                List.of(sessionKey(sid), rotatedKey(sid), revokedKey(sid), revocationsKey()),
                 hash(presented), hash(next),
                 Long.toString(properties.refreshTokenTtl().toSeconds()),
                 Long.toString(revocationLifetime().toSeconds()),
-                Long.toString(clock.millis()), sid);
+                Long.toString(clock.millis()), sid,
+                Long.toString(properties.refreshSessionMaxAge().toMillis()), Integer.toString(ROTATED_KEPT));
         return switch (String.valueOf(result.getFirst())) {
-            case "rotated" -> new Rotation.Rotated(UUID.fromString(String.valueOf(result.get(1))), sid, next);
+            case "rotated" -> new Rotation.Rotated(UUID.fromString(String.valueOf(result.get(1))), sid, next,
+                    Duration.ofSeconds(Long.parseLong(String.valueOf(result.get(2)))));
             case "reused" -> new Rotation.Reused(sid);
             default -> new Rotation.Unknown();
         };
@@ -162,6 +204,10 @@ class RefreshSessions implements SessionRevocations {
 
     private String sessionKey(String sid) {
         return keys.key("sess", sid);
+    }
+
+    private String rotatedKey(String sid) {
+        return keys.key("sess-rotated", sid);
     }
 
     private String revokedKey(String sid) {

@@ -4,6 +4,8 @@ import dev.chorus.auth.AuthProperties;
 import dev.chorus.auth.CurrentUser;
 import dev.chorus.auth.internal.AuthService;
 import dev.chorus.auth.internal.User;
+import dev.chorus.ops.ClientIpResolver;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -31,21 +33,23 @@ class AuthController {
 
     private final AuthService auth;
     private final AuthProperties properties;
+    private final ClientIpResolver clientIp;
 
-    AuthController(AuthService auth, AuthProperties properties) {
+    AuthController(AuthService auth, AuthProperties properties, ClientIpResolver clientIp) {
         this.auth = auth;
         this.properties = properties;
+        this.clientIp = clientIp;
     }
 
     @PostMapping("/auth/register")
-    ResponseEntity<Map<String, Object>> register(@Valid @RequestBody AuthRequests.Register body) {
-        User user = auth.register(body.email(), body.password(), body.displayName());
+    ResponseEntity<Map<String, Object>> register(@Valid @RequestBody AuthRequests.Register body, HttpServletRequest request) {
+        User user = auth.register(body.email(), body.password(), body.displayName(), clientIp.clientIp(request));
         return ResponseEntity.status(HttpStatus.CREATED).body(Map.of("user", UserView.of(user, auth.rolesOf(user))));
     }
 
     @PostMapping("/auth/login")
-    ResponseEntity<Map<String, Object>> login(@Valid @RequestBody AuthRequests.Login body) {
-        return withCookie(auth.login(body.email(), body.password()));
+    ResponseEntity<Map<String, Object>> login(@Valid @RequestBody AuthRequests.Login body, HttpServletRequest request) {
+        return withCookie(auth.login(body.email(), body.password(), clientIp.clientIp(request)));
     }
 
     @PostMapping("/auth/refresh")
@@ -76,7 +80,7 @@ class AuthController {
         body.put("refreshToken", login.refreshToken());
         body.put("user", UserView.of(login.user(), login.roles()));
         return ResponseEntity.ok()
-                .header(HttpHeaders.SET_COOKIE, cookie(login.refreshToken(), properties.refreshTokenTtl()).toString())
+                .header(HttpHeaders.SET_COOKIE, cookie(login.refreshToken(), login.refreshLifetime()).toString())
                 .body(body);
     }
 

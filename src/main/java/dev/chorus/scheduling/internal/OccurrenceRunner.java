@@ -134,7 +134,7 @@ class OccurrenceRunner implements SmartLifecycle {
         if (schedule.cron() == null) {
             return null;
         }
-        return Recurrence.parse(schedule.cron(), schedule.timezone()).next(due).orElse(null);
+        return Recurrence.parse(schedule.cron(), schedule.timezone()).nextAfterOccurrence(due).orElse(null);
     }
 
     @Override

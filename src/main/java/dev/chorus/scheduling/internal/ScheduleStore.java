@@ -18,6 +18,9 @@ class ScheduleStore {
     record Claim(List<ScheduledMessage> due, Instant databaseNow) {
     }
 
+    /** The first key of this module's advisory locks (PostgreSQL's two-key form: class, then object). */
+    private static final int CREATOR_LOCK_CLASS = 0x5c4ed;
+
     private final JdbcClient jdbc;
 
     ScheduleStore(JdbcClient jdbc) {
@@ -31,6 +34,22 @@ class ScheduleStore {
                 .params(s.id(), s.groupId(), s.createdBy(), s.content(), ts(s.sendAt()), s.cron(), s.timezone(),
                         ts(s.nextRunAt()), ts(s.createdAt()))
                 .update();
+    }
+
+    /**
+     * Holds, until the transaction ends, a lock on "schedules of this user", so that counting and inserting by two
+     * concurrent requests of one user cannot interleave. (An advisory lock: the scheduling module does not lock rows
+     * of the users table, which belongs to auth.)
+     */
+    void lockCreator(UUID userId) {
+        jdbc.sql("SELECT pg_advisory_xact_lock(?, hashtext(?))").params(CREATOR_LOCK_CLASS, userId.toString())
+                .query((rs, row) -> 1).single();
+    }
+
+    /** Schedules of this user with an occurrence still to come: one-offs not yet sent, recurring ones that fire again. */
+    long countActiveByCreator(UUID userId) {
+        return jdbc.sql("SELECT count(*) FROM scheduled_messages WHERE created_by = ? AND next_run_at IS NOT NULL")
+                .param(userId).query(Long.class).single();
     }
 
     Optional<ScheduledMessage> find(UUID id) {

@@ -73,4 +73,30 @@ class RecurrenceTest {
         assertThatThrownBy(() -> Recurrence.parse("0 9 * * *", "Mars/Olympus")).hasFieldOrPropertyWithValue("code", "invalid_timezone");
         assertThatThrownBy(() -> Recurrence.parse("0 9 * * *", "+05:00")).hasFieldOrPropertyWithValue("code", "invalid_timezone");
     }
+
+    @Test
+    void anExpressionMayFireAtMostOnceAMinute() {
+        for (String ok : new String[] {"* * * * *", "0 * * * * *", "59 */5 * * * *", "30 0 9 * * MON-FRI", "@hourly", "0 0 30 2 *"}) {
+            assertThat(Recurrence.parse(ok, "UTC").requireAtMostOnceAMinute()).as(ok).isNotNull();
+        }
+        for (String frequent : new String[] {"* * * * * *", "*/30 * * * * *", "0,1 * * * * *", "0-1 0 9 * * *", "58/1 * * * * *"}) {
+            assertThatThrownBy(() -> Recurrence.parse(frequent, "UTC").requireAtMostOnceAMinute()).as(frequent)
+                    .hasFieldOrPropertyWithValue("status", 400);
+        }
+    }
+
+    @Test
+    void aStoredFrequentExpressionIsThrottledToOnceAMinuteAndOthersAreUnchanged() {
+        Instant due = Instant.parse("2026-01-01T00:00:00Z");
+        assertThat(Recurrence.parse("* * * * * *", "UTC").nextAfterOccurrence(due)).contains(Instant.parse("2026-01-01T00:01:00Z"));
+        for (String cron : new String[] {"* * * * *", "*/15 * * * *", "30 2 * * *", "15 * * * * *"}) {
+            Recurrence r = Recurrence.parse(cron, "Europe/Berlin");
+            Instant cursor = ZonedDateTime.of(2026, 10, 25, 0, 0, 0, 0, BERLIN).toInstant();
+            for (int i = 0; i < 200; i++) {
+                Instant occurrence = r.next(cursor).orElseThrow();
+                assertThat(r.nextAfterOccurrence(occurrence)).as(cron + " after " + occurrence).isEqualTo(r.next(occurrence));
+                cursor = occurrence;
+            }
+        }
+    }
 }
