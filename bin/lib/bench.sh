@@ -30,6 +30,7 @@ bench_cluster_up() {
   # Access tokens outlive a long ramp: the bench measures delivery, not re-authentication.
   for i in $(seq 1 "$n"); do
     start_instance "bench-$i" $((BASE_PORT + i - 1)) RATE_LIMIT_PER_USER=0 RATE_LIMIT_PER_IP=0 RATE_LIMIT_LOGIN=0 \
+      RATE_LIMIT_LOGIN_PER_IP=0 PASSWORD_HASH_WAIT=PT60S \
       ACCESS_TOKEN_TTL=PT12H LOGGING_LEVEL_ROOT=WARN CHORUS_REDIS_PREFIX=chorus-bench:
     names+=("bench-$i")
   done
