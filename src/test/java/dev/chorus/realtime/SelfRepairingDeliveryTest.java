@@ -14,7 +14,6 @@ import dev.chorus.support.WsClient;
 import io.lettuce.core.KillArgs;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -105,12 +104,8 @@ class SelfRepairingDeliveryTest {
                 assertThat(api.get("/health/ready", null).status()).isEqualTo(200);
                 assertThat(proxy.freeze(link -> link.clientSent("SUBSCRIBE"))).as("pub/sub connections frozen").isEqualTo(1);
 
-                List<String> seen = new ArrayList<>();
-                Await.until(Duration.ofSeconds(10), "readiness reports bus-stalled; saw " + seen, () -> {
-                    Api.Response ready = api.get("/health/ready", null);
-                    seen.add(ready.toString());
-                    return ready.status() == 503 && ready.json().path("reasons").toString().equals("[\"bus-stalled\"]");
-                });
+                Await.until(Duration.ofSeconds(10), "readiness reports bus-stalled", () -> api.get("/health/ready", null),
+                        ready -> ready.status() == 503 && ready.json().path("reasons").toString().equals("[\"bus-stalled\"]"));
                 Await.until(Duration.ofSeconds(15), "ready again", () -> api.get("/health/ready", null).status() == 200);
 
                 assertThat(apis.get(0).post("/api/messages", owner.accessToken(), Map.of("content", "after the stall",

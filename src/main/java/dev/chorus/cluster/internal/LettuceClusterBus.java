@@ -34,7 +34,8 @@ import org.springframework.stereotype.Component;
  * half-open TCP connection, a proxy or failover that forgot the subscription). So the bus checks itself end to end:
  * every probe interval it publishes a probe on a channel of its own and expects to hear it back through its own
  * subscription. While a probe has been out for longer than the stall threshold with none heard back, readiness reports {@code bus-stalled}
- * (SPEC §5), and the bus replaces its subscriber connection (at most once per threshold) until probes flow again.
+ * (SPEC §5); once the stall has lasted twice that, the bus replaces its subscriber connection (at most once per
+ * threshold) until probes flow again.
  */
 @Component
 class LettuceClusterBus implements ClusterBus, ReadinessCheck, DisposableBean {
@@ -102,7 +103,10 @@ class LettuceClusterBus implements ClusterBus, ReadinessCheck, DisposableBean {
     @Scheduled(fixedDelayString = "${chorus.cluster.bus-probe-interval:PT1S}")
     void probe() {
         long now = System.nanoTime();
-        if (stalled(now) && now - lastResubscribe > stallNanos) {
+        // Replace the subscription once the stall has lasted twice the threshold: readiness has said bus-stalled for a
+        // while by then (balancers have moved new clients away), and a slow Redis had time to answer on its own.
+        long since = awaitingSince;
+        if (since != 0 && now - since > 2 * stallNanos && now - lastResubscribe > stallNanos) {
             lastResubscribe = now;
             resubscribe();
         }
