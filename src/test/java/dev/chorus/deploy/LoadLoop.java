@@ -27,6 +27,8 @@ final class LoadLoop implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong succeeded = new AtomicLong();
+    /** Requests sent again because their connection closed before any answer (see record). */
+    private final AtomicLong closedBeforeAnswer = new AtomicLong();
     private final Queue<String> failures = new ConcurrentLinkedQueue<>();
     private final Map<String, AtomicLong> byInstance = new ConcurrentHashMap<>();
     private final Queue<Served> served = new ConcurrentLinkedQueue<>();
@@ -73,7 +75,19 @@ final class LoadLoop implements AutoCloseable {
     private void record(java.util.function.Supplier<Response> call, Predicate<Response> ok) {
         long sent = System.nanoTime();
         try {
-            Response r = call.get();
+            Response r;
+            try {
+                r = call.get();
+            } catch (RuntimeException e) {
+                if (!String.valueOf(e.getMessage()).contains("received no bytes")) {
+                    throw e;
+                }
+                // A keep-alive connection closed by the balancer (an old nginx worker at a reload) before any byte of an
+                // answer: the request never got one, and a real client sends it again. Every request of the loops is
+                // safe to repeat (reads, or posts carrying a clientMessageId).
+                closedBeforeAnswer.incrementAndGet();
+                r = call.get();
+            }
             if (ok.test(r)) {
                 String instance = r.header("X-Instance-ID") == null ? "?" : r.header("X-Instance-ID");
                 served.add(new Served(instance, sent));
