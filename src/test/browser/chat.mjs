@@ -32,7 +32,7 @@ try {
   await ada.page.locator('.group.active', { hasText: 'Engines' }).waitFor(wait);
   await ada.page.fill('#memberEmail', bob.email);
   await ada.page.press('#memberEmail', 'Enter');
-  await ada.page.locator('#status', { hasText: 'member added' }).waitFor(wait);
+  await ada.page.locator('#notice', { hasText: 'member added' }).waitFor(wait);
   step('Ada created the group "Engines" and added Bob');
 
   await bob.page.reload();
@@ -58,11 +58,11 @@ try {
   // Ada's next socket stays CONNECTING until `release` is called (the connection itself is still Chromium's own).
   let release;
   const held = new Promise(resolve => { release = resolve; });
-  await ada.page.routeWebSocket(/\/ws\?/, async route => { await held; route.connectToServer(); });
+  await ada.page.routeWebSocket(/\/ws$/, async route => { await held; route.connectToServer(); });
   await ada.page.reload();
   await ada.page.locator('.group.active', { hasText: 'Engines' }).waitFor(wait); // the group is remembered in the URL
-  const state = await ada.page.evaluate(() => ws && ws.readyState);
-  if (state !== 0) throw new Error(`Ada's socket should be CONNECTING (0), is ${state}`);
+  const state = await ada.page.getAttribute('#status', 'data-state');
+  if (state !== 'connecting') throw new Error(`Ada's client should be connecting, is ${state}`);
   await say(ada, 'Typed while connecting');
   await ada.page.locator('#log .pending', { hasText: 'Typed while connecting' }).waitFor(wait);
   await online(ada, 'Bob');
@@ -75,7 +75,7 @@ try {
   await online(ada, 'Ada', 'Bob');
   await online(bob, 'Ada', 'Bob');
   step('a message sent while the socket was connecting waited for it and was delivered once it opened');
-  const copies = await bob.page.locator('#log div', { hasText: 'Typed while connecting' }).count();
+  const copies = await bob.page.locator('#log div.message', { hasText: 'Typed while connecting' }).count();
   if (copies !== 1) throw new Error(`Bob sees ${copies} copies of the queued message`);
 
   if (pageErrors.length) throw new Error('uncaught errors in the pages: ' + pageErrors.join(' | '));
@@ -111,7 +111,7 @@ async function register(p) {
 }
 
 async function connected(p) {
-  await p.page.locator('#status', { hasText: /^connected/ }).waitFor(wait);
+  await p.page.locator('#status[data-state="connected"]').waitFor(wait);
 }
 
 async function online(p, ...names) {
@@ -124,7 +124,7 @@ async function say(p, text) {
 }
 
 async function seen(p, text) {
-  await p.page.locator('#log div:not(.pending)', { hasText: text }).waitFor(wait);
+  await p.page.locator('#log div.message', { hasText: text }).waitFor(wait);
 }
 
 async function shoot(p, file) {

@@ -687,6 +687,7 @@ class WebSocketProtocolTest {
         JsonNode authenticated = reply(ws, "auth");
         assertThat(authenticated.path("type").asString()).as("%s", authenticated).isEqualTo("authenticated");
         assertThat(Instant.parse(authenticated.path("expiresAt").asString())).isAfter(Instant.now());
+        assertThat(authenticated.path("instanceId").asString()).as("the instance holding the socket").isNotBlank();
     }
 
     static void assertSubscribes(WsClient ws, String groupId) {

@@ -12,6 +12,7 @@ import dev.chorus.ops.CleanText;
 import dev.chorus.ops.Ids;
 import dev.chorus.ops.RateLimiter;
 import dev.chorus.presence.Presence;
+import dev.chorus.system.InstanceInfo;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -42,10 +43,12 @@ class FrameDispatcher {
     private final UserRateLimit rateLimit;
     private final SocketQuota quota;
     private final int maxSubscriptions;
+    private final String instanceId;
 
     FrameDispatcher(GroupFeeds feeds, GroupService groups, MessageService messages, Presence presence,
-            AccessTokenVerifier tokens, UserRateLimit rateLimit, SocketQuota quota,
+            AccessTokenVerifier tokens, UserRateLimit rateLimit, SocketQuota quota, InstanceInfo instance,
             @Value("${chorus.realtime.max-subscriptions:500}") int maxSubscriptions) {
+        this.instanceId = instance.instanceId();
         this.quota = quota;
         this.maxSubscriptions = maxSubscriptions;
         this.feeds = feeds;
@@ -130,7 +133,7 @@ class FrameDispatcher {
             connection.slot(quota.member(socket));
         }
         connection.authenticate(checked.get());
-        connection.send(Frames.authenticated(checked.get().expiresAt()));
+        connection.send(Frames.authenticated(checked.get().expiresAt(), instanceId));
     }
 
     private void subscribe(ClientConnection connection, JsonNode frame) {

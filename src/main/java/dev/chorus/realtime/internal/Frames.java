@@ -24,8 +24,9 @@ final class Frames {
         return write(Map.of("type", "unsubscribed", "groupId", groupId.toString(), "reason", reason));
     }
 
-    static String authenticated(Instant expiresAt) {
-        return write(Map.of("type", "authenticated", "expiresAt", expiresAt.toString()));
+    /** {@code instanceId}: the instance that holds the socket, so that a client can show which one serves it. */
+    static String authenticated(Instant expiresAt, String instanceId) {
+        return write(Map.of("type", "authenticated", "expiresAt", expiresAt.toString(), "instanceId", instanceId));
     }
 
     /** Wraps an already serialised message, so a message is serialised once however many sockets receive it. */

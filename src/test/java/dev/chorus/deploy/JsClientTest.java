@@ -1,0 +1,53 @@
+package dev.chorus.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.support.Balancer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The JavaScript client of {@code clients/js} under Node's own test runner, against a real cluster: nginx in front of
+ * two instance processes. Access tokens live 6 s, so every Node test also lives through refreshes over its socket.
+ * The client has no dependencies: nothing is installed. Output in {@code target/client-js/node-test.log}.
+ */
+@Tag("process")
+class JsClientTest {
+
+    static final Path CLIENT = Path.of("clients", "js");
+
+    @Test
+    void theNodeTestsOfTheJavaScriptClientPassAgainstARealCluster() throws Exception {
+        Path out = Files.createDirectories(Path.of("target", "client-js").toAbsolutePath());
+        Path log = out.resolve("node-test.log");
+        Map<String, String> env = Map.of("ACCESS_TOKEN_TTL", "PT6S", "RATE_LIMIT_LOGIN", "0", "RATE_LIMIT_LOGIN_PER_IP", "0",
+                "PASSWORD_HASH_WAIT", "PT10S");
+        try (BalancedCluster cluster = BalancedCluster.start(Balancer.Kind.NGINX, "jsc", 2, env)) {
+            List<String> tests;
+            try (var files = Files.list(CLIENT.resolve("test"))) {
+                tests = files.map(f -> "test/" + f.getFileName()).filter(f -> f.endsWith(".test.js")).sorted().toList();
+            }
+            List<String> command = new java.util.ArrayList<>(List.of("node", "--experimental-websocket", "--test", "--test-reporter=spec"));
+            command.addAll(tests);
+            ProcessBuilder builder = new ProcessBuilder(command).directory(CLIENT.toFile())
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            builder.environment().put("CHORUS_URL", cluster.api().base());
+            Process node = builder.start();
+            try {
+                if (!node.waitFor(180, TimeUnit.SECONDS)) {
+                    throw new AssertionError("node --test did not finish within 180 s: " + Files.readString(log));
+                }
+            } finally {
+                node.destroyForcibly();
+            }
+            String output = Files.readString(log);
+            assertThat(node.exitValue()).as(output).isZero();
+            assertThat(output).as(output).contains("ℹ fail 0").containsPattern("ℹ pass [1-9]");
+        }
+    }
+}
