@@ -5,58 +5,149 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.chorus.support.Api;
 import dev.chorus.support.Balancer;
 import dev.chorus.support.ChorusProcess;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The web page in a real browser, through the nginx of deploy/ in front of three instance processes:
- * {@code src/test/browser/chat.mjs} drives Debian's Chromium (headless, through playwright-core) in two browser
- * contexts, two people who register, make a group, reload, see each other online and chat, one of them while her
- * socket is still connecting. Its output and screenshots land in {@code target/browser/}. {@code bin/chorus test}
- * installs Chromium and the script's npm packages.
+ * The web page in a real browser, through the nginx of deploy/ in front of three instance processes: scripts in
+ * {@code src/test/browser/} drive Debian's Chromium (headless, through playwright-core) in two browser contexts, two
+ * people who chat. Output and screenshots land in {@code target/browser/}. {@code bin/chorus test} installs Chromium
+ * and the scripts' npm packages. Each script registers people of its own, so the two tests share the cluster.
  */
+@Tag("process")
 class BrowserChatTest {
 
     static final Path SCRIPTS = Path.of("src", "test", "browser");
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path OUT = Path.of("target", "browser").toAbsolutePath();
 
-    @Test
-    void twoPeopleChatThroughNginxInARealBrowser() throws Exception {
+    static BalancedCluster cluster;
+
+    @BeforeAll
+    static void start() throws IOException {
         requireInstalled();
-        Path out = Files.createDirectories(Path.of("target", "browser").toAbsolutePath());
-        try (BalancedCluster cluster = BalancedCluster.start(Balancer.Kind.NGINX, "web", 3, Map.of())) {
-            String origin = cluster.api().base();
-            ProcessBuilder builder = new ProcessBuilder("node", "chat.mjs").directory(SCRIPTS.toFile())
-                    .redirectErrorStream(true).redirectOutput(out.resolve("chat.log").toFile());
-            builder.environment().putAll(Map.of("CHORUS_URL", origin, "SCREENSHOTS", out.toString(), "CHROMIUM", CHROMIUM.toString()));
-            Process script = builder.start();
-            try {
-                if (!script.waitFor(180, TimeUnit.SECONDS)) {
-                    throw new AssertionError("chat.mjs did not finish within 180 s: " + Files.readString(out.resolve("chat.log")));
-                }
-            } finally {
-                script.toHandle().descendants().forEach(ProcessHandle::destroyForcibly); // a Chromium left behind
-                script.destroyForcibly();
-            }
-            String output = Files.readString(out.resolve("chat.log"));
-            assertThat(script.exitValue()).as(output).isZero();
-            assertThat(output).contains("ok - both registered and logged in",
-                    "ok - Bob reloaded the page, is still logged in (refresh cookie)", "ok - each sees both of them online",
-                    "ok - messages went both ways", "ok - a message sent while the socket was connecting waited for it",
-                    "ok - no uncaught error in either page");
-            assertThat(out.resolve("ada.png")).isNotEmptyFile();
-            assertThat(out.resolve("bob.png")).isNotEmptyFile();
-            // Ada and Bob, each once more after a reload: every socket came through the balancer, with its origin.
-            assertThat(socketsOpenedFrom(cluster, origin)).isGreaterThanOrEqualTo(4);
+        Files.createDirectories(OUT);
+        cluster = BalancedCluster.start(Balancer.Kind.NGINX, "web", 3, Map.of());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
-    private static long socketsOpenedFrom(BalancedCluster cluster, String origin) {
+    /** Register, make a group, reload (the refresh cookie keeps the session), see each other online, chat. */
+    @Test
+    void twoPeopleChatThroughNginxInARealBrowser() throws Exception {
+        String origin = cluster.api().base();
+        String output = runScript("chat", origin, new ArrayList<>());
+        assertThat(output).contains("ok - both registered and logged in",
+                "ok - Bob reloaded the page, is still logged in (refresh cookie)", "ok - each sees both of them online",
+                "ok - messages went both ways", "ok - a message sent while the socket was connecting waited for it",
+                "ok - no uncaught error in either page");
+        assertThat(OUT.resolve("ada.png")).isNotEmptyFile();
+        assertThat(OUT.resolve("bob.png")).isNotEmptyFile();
+        // Ada and Bob, each once more after a reload: every socket came through the balancer, with its origin.
+        assertThat(socketsOpenedFrom(origin)).isGreaterThanOrEqualTo(4);
+    }
+
+    /**
+     * The instance holding Ada's socket is restarted (SIGTERM, close 1012), then the next one is SIGKILLed, while both
+     * keep typing: both pages end with the same messages in the same order, matching history.
+     */
+    @Test
+    void bothPagesShowTheSameGaplessConversationThroughARestartAndASigkillOfTheSocketsInstance() throws Exception {
+        List<CompletableFuture<ChorusProcess>> restarts = new CopyOnWriteArrayList<>();
+        try {
+            String output = runScript("restarts", cluster.api().base(), restarts);
+            assertThat(output).contains("was restarted while both typed", "was SIGKILLed while both typed",
+                    "ok - both pages show the same 50 messages in the same order, seqs 1..50, matching history",
+                    "ok - no uncaught error in either page");
+            assertThat(OUT.resolve("restarts-ada.png")).isNotEmptyFile();
+            assertThat(OUT.resolve("restarts-bob.png")).isNotEmptyFile();
+        } finally {
+            restarts.forEach(CompletableFuture::join); // the cluster is whole again for whatever runs next
+        }
+    }
+
+    /**
+     * Runs {@code <name>.mjs}, answering its "control: restart|kill <instanceId>" lines: the instance is stopped
+     * (SIGTERM and its graceful exit, or SIGKILL), the script is told "done", and the instance starts again on its
+     * port in the background (start-up takes longer than the chat should wait). Returns the script's output.
+     */
+    private static String runScript(String name, String origin, List<CompletableFuture<ChorusProcess>> restarts) throws Exception {
+        Path log = OUT.resolve(name + ".log");
+        ProcessBuilder builder = new ProcessBuilder("node", name + ".mjs").directory(SCRIPTS.toFile()).redirectErrorStream(true);
+        builder.environment().putAll(Map.of("CHORUS_URL", origin, "SCREENSHOTS", OUT.toString(), "CHROMIUM", CHROMIUM.toString()));
+        Process script = builder.start();
+        CompletableFuture<Void> conversation = CompletableFuture.runAsync(() -> converse(script, log, restarts));
+        try {
+            if (!script.waitFor(240, TimeUnit.SECONDS)) {
+                throw new AssertionError(name + ".mjs did not finish within 240 s: " + Files.readString(log));
+            }
+            conversation.get(10, TimeUnit.SECONDS);
+        } finally {
+            script.toHandle().descendants().forEach(ProcessHandle::destroyForcibly); // a Chromium left behind
+            script.destroyForcibly();
+        }
+        String output = Files.readString(log);
+        assertThat(script.exitValue()).as(output).isZero();
+        return output;
+    }
+
+    private static void converse(Process script, Path log, List<CompletableFuture<ChorusProcess>> restarts) {
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(script.getInputStream(), StandardCharsets.UTF_8));
+                PrintWriter in = new PrintWriter(script.getOutputStream(), true, StandardCharsets.UTF_8)) {
+            Files.writeString(log, "");
+            for (String line; (line = out.readLine()) != null; ) {
+                Files.writeString(log, line + "\n", StandardOpenOption.APPEND);
+                if (line.startsWith("control: ")) {
+                    String[] command = line.substring("control: ".length()).split(" ");
+                    in.println(control(command[0], command[1], restarts));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String control(String action, String instanceId, List<CompletableFuture<ChorusProcess>> restarts) {
+        try {
+            ChorusProcess process = cluster.process(instanceId);
+            switch (action) {
+                case "restart" -> process.terminate(Duration.ofSeconds(40));
+                case "kill" -> process.kill();
+                default -> {
+                    return "unknown action " + action;
+                }
+            }
+            restarts.add(CompletableFuture.supplyAsync(() -> cluster.restart(process)));
+            return "done";
+        } catch (RuntimeException e) {
+            return "failed: " + e;
+        }
+    }
+
+    private static long socketsOpenedFrom(String origin) {
         long count = 0;
         for (ChorusProcess instance : cluster.processes()) {
             try (var lines = Files.lines(instance.log())) {
