@@ -371,8 +371,17 @@ export class ChorusClient {
     }
   }
 
+  /** Removed from the group: its subscription ends, and sends to it that are not stored yet never will be. */
   unsubscribed(frame) {
-    if (frame.reason === 'removed') this.groups.delete(frame.groupId);
+    if (frame.reason === 'removed') {
+      this.groups.delete(frame.groupId);
+      for (const [id, entry] of this.outbox) {
+        if (entry.frame.groupId !== frame.groupId || entry.ack) continue;
+        this.outbox.delete(id);
+        entry.reject(Object.assign(new Error('no longer a member of the group'), { code: 'forbidden' }));
+      }
+      this.emit('outbox', this.pending());
+    }
     this.emit('unsubscribed', { groupId: frame.groupId, reason: frame.reason });
   }
 
