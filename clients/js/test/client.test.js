@@ -170,6 +170,9 @@ test('presence: a member coming online and going offline is announced to the oth
   adaClient.on('presence', p => changes.push(p));
   adaClient.subscribe(group);
   await adaClient.connect();
+  // Presence frames go to live subscriptions only: Bob comes after Ada's subscription is (what came before it, a
+  // client reads with GET /presence).
+  await until(() => adaClient.lastSeq(group) === 0, 'Ada subscribed');
   const bobClient = client(bob);
   bobClient.subscribe(group);
   await bobClient.connect();

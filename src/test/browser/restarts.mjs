@@ -75,6 +75,13 @@ try {
   step('no uncaught error in either page');
   await shoot(ada, 'restarts-ada');
   await shoot(bob, 'restarts-bob');
+
+  // Ada leaves. Her entry from the killed instance lingers until the leader sweeps it (SPEC §4: within 30 s).
+  await ada.page.context().close();
+  await bob.page.locator('#online div', { hasText: /^Ada \(/ }).waitFor({ state: 'detached', timeout: 40_000 });
+  await online(bob, 'Bob');
+  step('Bob sees Ada go offline once her page is closed, her socket on the killed instance included');
+  await shoot(bob, 'restarts-bob-alone');
 } catch (e) {
   for (const p of people) await p.page.screenshot({ path: `${screenshots}/restarts-${p.name.toLowerCase()}-failure.png` }).catch(() => {});
   console.error('not ok - ' + (e.stack || e));

@@ -72,7 +72,8 @@ class BrowserChatTest {
 
     /**
      * The instance holding Ada's socket is restarted (SIGTERM, close 1012), then the next one is SIGKILLed, while both
-     * keep typing: both pages end with the same messages in the same order, matching history.
+     * keep typing: both pages end with the same messages in the same order, matching history; when Ada leaves, Bob sees
+     * her go offline.
      */
     @Test
     void bothPagesShowTheSameGaplessConversationThroughARestartAndASigkillOfTheSocketsInstance() throws Exception {
@@ -81,7 +82,7 @@ class BrowserChatTest {
             String output = runScript("restarts", cluster.api().base(), restarts);
             assertThat(output).contains("was restarted while both typed", "was SIGKILLed while both typed",
                     "ok - both pages show the same 50 messages in the same order, seqs 1..50, matching history",
-                    "ok - no uncaught error in either page");
+                    "ok - no uncaught error in either page", "ok - Bob sees Ada go offline");
             assertThat(OUT.resolve("restarts-ada.png")).isNotEmptyFile();
             assertThat(OUT.resolve("restarts-bob.png")).isNotEmptyFile();
         } finally {
