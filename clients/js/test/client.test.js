@@ -9,6 +9,7 @@ import { after, test } from 'node:test';
 import { ChorusClient } from '../chorus-client.js';
 
 const base = process.env.CHORUS_URL;
+const control = process.env.CHORUS_CONTROL; // POST /restart/{instanceId}, /kill/{instanceId}: see JsClientTest
 if (!base) throw new Error('CHORUS_URL is not set (the address of a running Chorus cluster)');
 if (typeof WebSocket !== 'function') throw new Error('this Node has no WebSocket: run with --experimental-websocket (Node 20) or Node 22+');
 const password = 'correct horse battery';
@@ -182,6 +183,47 @@ test('presence: a member coming online and going offline is announced to the oth
   bobClient.close();
   await until(() => changes.some(p => p.userId === bob.userId && p.status === 'offline'), 'Bob offline', () => changes);
 });
+
+test('when the socket\'s instance restarts (1012) and then dies (SIGKILL), the client moves on and misses nothing',
+  { skip: !control && 'CHORUS_CONTROL is not set: no way to restart instances' }, async t => {
+    const [ada, bob] = await Promise.all([person('ada'), person('bob')]);
+    const group = await groupOf(ada, bob);
+    const bobClient = client(bob);
+    const received = collect(bobClient);
+    const closes = [];
+    bobClient.on('disconnected', e => closes.push(e.code));
+    bobClient.subscribe(group);
+    await bobClient.connect();
+    await until(() => bobClient.lastSeq(group) === 0, 'Bob subscribed');
+    const adaClient = client(ada);
+    await adaClient.connect();
+    const stored = [];
+    let typing = true;
+    const chatter = (async () => {
+      for (let i = 1; typing; i++) stored.push(await adaClient.send(group, `n${i}`));
+    })();
+    const moves = [];
+    for (const action of ['restart', 'kill']) {
+      const before = bobClient.instanceId;
+      const count = stored.length;
+      await until(() => stored.length >= count + 5, 'Ada storing messages', () => stored.length);
+      const r = await fetch(`${control}/${action}/${before}`, { method: 'POST' });
+      assert.equal(r.status, 200, `${action} ${before}: ${await r.text()}`);
+      await until(() => bobClient.state === 'connected' && bobClient.instanceId && bobClient.instanceId !== before,
+        `Bob on another instance than ${before}`, () => ({ state: bobClient.state, instance: bobClient.instanceId }), 30_000);
+      moves.push(`${action} ${before} → ${bobClient.instanceId}`);
+    }
+    const count = stored.length;
+    await until(() => stored.length >= count + 5, 'Ada storing messages after the kill', () => stored.length, 30_000);
+    typing = false;
+    await chatter;
+    await until(() => received.length >= stored.length, `Bob receiving all ${stored.length}`, () => received.map(m => m.seq), 30_000);
+    assert.deepEqual(stored.map(m => m.seq), range(1, stored.length), 'each send stored once, in order');
+    assert.deepEqual(received.map(m => m.seq), range(1, stored.length), moves.join('; '));
+    assert.deepEqual(received.map(m => m.id), stored.map(m => m.id));
+    assert.ok(closes.includes(1012), `close codes ${closes}: a restart closes with 1012`);
+    t.diagnostic(`${stored.length} messages, each stored and received once and in order; ${moves.join('; ')}; close codes ${closes}`);
+  });
 
 // ---- helpers ----
 

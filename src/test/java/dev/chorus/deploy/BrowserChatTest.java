@@ -14,12 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,7 +55,10 @@ class BrowserChatTest {
     @Test
     void twoPeopleChatThroughNginxInARealBrowser() throws Exception {
         String origin = cluster.api().base();
-        String output = runScript("chat", origin, new ArrayList<>());
+        String output;
+        try (InstanceControl control = new InstanceControl(cluster)) {
+            output = runScript("chat", origin, control);
+        }
         assertThat(output).contains("ok - both registered and logged in",
                 "ok - Bob reloaded the page, is still logged in (refresh cookie)", "ok - each sees both of them online",
                 "ok - messages went both ways", "ok - a message sent while the socket was connecting waited for it",
@@ -77,30 +76,23 @@ class BrowserChatTest {
      */
     @Test
     void bothPagesShowTheSameGaplessConversationThroughARestartAndASigkillOfTheSocketsInstance() throws Exception {
-        List<CompletableFuture<ChorusProcess>> restarts = new CopyOnWriteArrayList<>();
-        try {
-            String output = runScript("restarts", cluster.api().base(), restarts);
+        try (InstanceControl control = new InstanceControl(cluster)) { // closing it waits until the cluster is whole again
+            String output = runScript("restarts", cluster.api().base(), control);
             assertThat(output).contains("was restarted while both typed", "was SIGKILLed while both typed",
                     "ok - both pages show the same 50 messages in the same order, seqs 1..50, matching history",
                     "ok - no uncaught error in either page", "ok - Bob sees Ada go offline");
             assertThat(OUT.resolve("restarts-ada.png")).isNotEmptyFile();
             assertThat(OUT.resolve("restarts-bob.png")).isNotEmptyFile();
-        } finally {
-            restarts.forEach(CompletableFuture::join); // the cluster is whole again for whatever runs next
         }
     }
 
-    /**
-     * Runs {@code <name>.mjs}, answering its "control: restart|kill <instanceId>" lines: the instance is stopped
-     * (SIGTERM and its graceful exit, or SIGKILL), the script is told "done", and the instance starts again on its
-     * port in the background (start-up takes longer than the chat should wait). Returns the script's output.
-     */
-    private static String runScript(String name, String origin, List<CompletableFuture<ChorusProcess>> restarts) throws Exception {
+    /** Runs {@code <name>.mjs}, answering its "control: restart|kill <instanceId>" lines; returns its output. */
+    private static String runScript(String name, String origin, InstanceControl control) throws Exception {
         Path log = OUT.resolve(name + ".log");
         ProcessBuilder builder = new ProcessBuilder("node", name + ".mjs").directory(SCRIPTS.toFile()).redirectErrorStream(true);
         builder.environment().putAll(Map.of("CHORUS_URL", origin, "SCREENSHOTS", OUT.toString(), "CHROMIUM", CHROMIUM.toString()));
         Process script = builder.start();
-        CompletableFuture<Void> conversation = CompletableFuture.runAsync(() -> converse(script, log, restarts));
+        CompletableFuture<Void> conversation = CompletableFuture.runAsync(() -> converse(script, log, control));
         try {
             if (!script.waitFor(240, TimeUnit.SECONDS)) {
                 throw new AssertionError(name + ".mjs did not finish within 240 s: " + Files.readString(log));
@@ -115,7 +107,7 @@ class BrowserChatTest {
         return output;
     }
 
-    private static void converse(Process script, Path log, List<CompletableFuture<ChorusProcess>> restarts) {
+    private static void converse(Process script, Path log, InstanceControl control) {
         try (BufferedReader out = new BufferedReader(new InputStreamReader(script.getInputStream(), StandardCharsets.UTF_8));
                 PrintWriter in = new PrintWriter(script.getOutputStream(), true, StandardCharsets.UTF_8)) {
             Files.writeString(log, "");
@@ -123,28 +115,11 @@ class BrowserChatTest {
                 Files.writeString(log, line + "\n", StandardOpenOption.APPEND);
                 if (line.startsWith("control: ")) {
                     String[] command = line.substring("control: ".length()).split(" ");
-                    in.println(control(command[0], command[1], restarts));
+                    in.println(control.apply(command[0], command[1]));
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String control(String action, String instanceId, List<CompletableFuture<ChorusProcess>> restarts) {
-        try {
-            ChorusProcess process = cluster.process(instanceId);
-            switch (action) {
-                case "restart" -> process.terminate(Duration.ofSeconds(40));
-                case "kill" -> process.kill();
-                default -> {
-                    return "unknown action " + action;
-                }
-            }
-            restarts.add(CompletableFuture.supplyAsync(() -> cluster.restart(process)));
-            return "done";
-        } catch (RuntimeException e) {
-            return "failed: " + e;
         }
     }
 
