@@ -56,6 +56,7 @@ class JsClientTest {
                     throw new AssertionError("node --test did not finish within 240 s: " + Files.readString(log));
                 }
             } finally {
+                node.toHandle().descendants().forEach(ProcessHandle::destroyForcibly); // the runner's child per test file
                 node.destroyForcibly();
                 controlServer.stop(0);
             }
