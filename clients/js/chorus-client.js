@@ -167,6 +167,8 @@ export class ChorusClient {
     const socket = new this.WebSocket(this.base.replace(/^http/, 'ws') + '/ws');
     this.socket = socket;
     this.lastHeard = Date.now();
+    this.socketToken = token; // the token this socket authenticates with
+    this.refused = false; // set when the server refuses it in an error frame before closing
     socket.onopen = () => socket.send(JSON.stringify({ type: 'auth', token }));
     socket.onmessage = event => { if (this.socket === socket) this.receive(JSON.parse(event.data)); };
     socket.onclose = event => { if (this.socket === socket) this.lost(event.code, event.reason); };
@@ -188,6 +190,8 @@ export class ChorusClient {
 
   authenticated(frame) {
     if (this.state === 'connected') return; // the answer to a refresh
+    // A refresh that came while this socket was authenticating could not be written: write it now.
+    if (this.token && this.token.value !== this.socketToken) this.socket.send(JSON.stringify({ type: 'auth', token: this.token.value }));
     this.attempt = 0;
     this.instanceId = frame.instanceId ?? null;
     for (const group of this.groups.values()) group.subscribed = false;
@@ -203,7 +207,8 @@ export class ChorusClient {
     this.clearTimer('ping');
     this.emit('disconnected', { code, reason });
     if (this.stopped) return this.setState('offline');
-    if (code === UNAUTHORIZED) return this.reauthenticate();
+    // 4001: the session ended or the token expired; a token refused in the first frame closes with 1008.
+    if (code === UNAUTHORIZED || this.refused) return this.reauthenticate();
     // 1008: refused by policy (too slow a reader, too many sockets): back off, whatever the earlier attempts were.
     if (code === POLICY_VIOLATION) this.attempt = Math.max(this.attempt, 4);
     // 1012: the instance restarts and others serve: come back at once (jittered, not all clients in the same ms).
@@ -227,11 +232,11 @@ export class ChorusClient {
 
   /** 4001: the session ended or the token expired. Go on only with a token the server has not refused. */
   async reauthenticate() {
-    const refused = this.token?.value;
-    this.token = null;
+    const refused = this.socketToken;
     try {
+      if (this.token?.value === refused) this.token = null; // else a newer one came meanwhile: try that first
       const token = await this.currentToken(false);
-      if (token && token !== refused) return this.retry(true);
+      if (token && token !== refused) return this.retry(this.attempt === 0); // at once, unless refused again
     } catch (e) {
       this.emit('error', e);
     }
@@ -410,6 +415,7 @@ export class ChorusClient {
 
   /** Error frames carry no reference to the frame they answer; rate_limited sends are written again a little later. */
   serverError(frame) {
+    if (frame.error === 'unauthorized' && this.state !== 'connected') this.refused = true;
     this.emit('error', Object.assign(new Error(frame.message), { code: frame.error }));
     if (frame.error === 'rate_limited' && !this.timers.resend) {
       this.timers.resend = setTimeout(() => {

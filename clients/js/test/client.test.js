@@ -163,6 +163,18 @@ test('a logged-out session stops the client with 4001 until the provider has a n
   assert.equal(c.state, 'connected');
 });
 
+test('a token refused in the first frame (1008) is replaced by a new one from the provider', async () => {
+  const ada = await person('ada');
+  let calls = 0;
+  const c = client(ada, { token: async () => (++calls === 1 ? 'not-a-token' : ada.provider()) });
+  const closes = [];
+  c.on('disconnected', e => closes.push(e.code));
+  await c.connect();
+  assert.equal(c.state, 'connected');
+  assert.deepEqual(closes, [1008]);
+  assert.equal(calls, 2);
+});
+
 test('presence: a member coming online and going offline is announced to the others', async () => {
   const [ada, bob] = await Promise.all([person('ada'), person('bob')]);
   const group = await groupOf(ada, bob);
