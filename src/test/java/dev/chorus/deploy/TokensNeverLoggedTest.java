@@ -1,0 +1,227 @@
+package dev.chorus.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chorus.support.Api;
+import dev.chorus.support.Api.Response;
+import dev.chorus.support.Await;
+import dev.chorus.support.Balancer;
+import dev.chorus.support.ChorusProcess;
+import dev.chorus.support.RawUpgrade;
+import dev.chorus.support.TestCluster;
+import dev.chorus.support.WsClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Issue 10: no credential reaches a log. A whole session runs through the real nginx and HAProxy of deploy/ in front
+ * of two instance processes (whose per-request access log is on): register, login, refresh by body and by cookie,
+ * sockets authenticated by a first {@code auth} frame and by the legacy {@code ?access_token=} URL, a token replaced
+ * on a live socket, posts both ways, forged tokens and a wrong password, a legacy upgrade while no instance is in the
+ * rotation (which is what makes nginx write an error-log line with the request in it), logout. Then every file the
+ * balancers and the instances wrote is searched for every password, access token, access-token signature and
+ * refresh token of that session.
+ */
+@Tag("process")
+class TokensNeverLoggedTest {
+
+    static TestCluster cluster;
+    static final List<ChorusProcess> instances = new ArrayList<>();
+    static final Map<Balancer.Kind, Balancer> balancers = new EnumMap<>(Balancer.Kind.class);
+
+    @BeforeAll
+    static void start() {
+        cluster = new TestCluster().with("LOGGING_LEVEL_DEV_CHORUS_ACCESS", "DEBUG");
+        List<CompletableFuture<ChorusProcess>> starting = Stream.of("tokens-1", "tokens-2")
+                .map(id -> CompletableFuture.supplyAsync(() -> cluster.startProcess(id))).toList();
+        starting.forEach(f -> instances.add(f.join()));
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        instances.forEach(p -> ports.put(p.id(), p.port()));
+        for (Balancer.Kind kind : Balancer.Kind.values()) {
+            balancers.put(kind, Balancer.start(kind, ports));
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        balancers.values().forEach(Balancer::close);
+        cluster.close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Balancer.Kind.class)
+    void noPasswordOrTokenOfAWholeSessionReachesABalancerOrInstanceLog(Balancer.Kind kind) throws Exception {
+        Balancer balancer = balancers.get(kind);
+        Map<ChorusProcess, Integer> logged = new LinkedHashMap<>();
+        instances.forEach(i -> logged.put(i, read(i.log()).length()));
+        Secrets secrets = runSession(balancer);
+
+        awaitSessionLogged(kind, balancer, logged);
+        List<Path> logs = new ArrayList<>(instances.stream().map(ChorusProcess::log).toList());
+        for (Balancer b : balancers.values()) {
+            try (Stream<Path> files = Files.walk(b.dir())) {
+                files.filter(Files::isRegularFile).forEach(logs::add);
+            }
+        }
+        List<String> found = new ArrayList<>();
+        for (Path log : logs) {
+            String text = Files.readString(log, StandardCharsets.ISO_8859_1);
+            secrets.values.forEach((name, secret) -> {
+                int at = text.indexOf(secret);
+                if (at >= 0) {
+                    found.add(name + " in " + log + ": ..." + text.substring(Math.max(0, at - 150), Math.min(text.length(), at + 50)));
+                }
+            });
+        }
+        assertThat(found).as("credentials of the %s session in %d log files", kind, logs.size()).isEmpty();
+    }
+
+    /** What a session used that must never be written anywhere, by name. */
+    record Secrets(Map<String, String> values) {
+        Secrets() {
+            this(new LinkedHashMap<>());
+        }
+
+        void password(String name, String password) {
+            values.put(name, password);
+        }
+
+        /** An access token (a JWT): all of it, and its signature alone, which is what a redaction might miss. */
+        void accessToken(String name, String jwt) {
+            assertThat(jwt).as(name).isNotBlank().contains(".");
+            values.put(name, jwt);
+            values.put(name + " (signature)", jwt.substring(jwt.lastIndexOf('.') + 1));
+        }
+
+        void refreshToken(String name, String token) {
+            assertThat(token).as(name).isNotBlank();
+            values.put(name, token);
+        }
+    }
+
+    private static Secrets runSession(Balancer balancer) {
+        Api lb = balancer.api();
+        Secrets secrets = new Secrets();
+        String email = "tokens-" + UUID.randomUUID() + "@example.test";
+        String password = "pw-" + UUID.randomUUID();
+        secrets.password("password", password);
+        assertThat(lb.post("/api/auth/register", null, Map.of("email", email, "password", password, "displayName", "Tess"))
+                .status()).isEqualTo(201);
+
+        String wrongPassword = "wrong-" + UUID.randomUUID();
+        secrets.password("wrong password", wrongPassword);
+        assertThat(lb.post("/api/auth/login", null, Map.of("email", email, "password", wrongPassword)).status()).isEqualTo(401);
+        Response login = ok(lb.post("/api/auth/login", null, Map.of("email", email, "password", password)), 200);
+        secrets.accessToken("login access token", login.text("accessToken"));
+        secrets.refreshToken("login refresh token", login.text("refreshToken"));
+
+        Response byBody = ok(lb.post("/api/auth/refresh", null, Map.of("refreshToken", login.text("refreshToken"))), 200);
+        secrets.accessToken("access token refreshed by body", byBody.text("accessToken"));
+        secrets.refreshToken("refresh token from the body refresh", byBody.text("refreshToken"));
+        Response byCookie = ok(lb.send(lb.request("/api/auth/refresh", null)
+                .header("Cookie", "refreshToken=" + byBody.text("refreshToken")).POST(HttpRequest.BodyPublishers.noBody())), 200);
+        secrets.accessToken("access token refreshed by cookie", byCookie.text("accessToken"));
+        secrets.refreshToken("refresh token from the cookie refresh", byCookie.text("refreshToken"));
+
+        String token = byCookie.text("accessToken");
+        String group = lb.createGroup(token, "tokens");
+        try (WsClient firstFrame = WsClient.authenticated(lb, token); WsClient legacy = WsClient.connect(lb, token)) {
+            for (WsClient socket : List.of(firstFrame, legacy)) {
+                socket.send(Map.of("type", "subscribe", "groupId", group));
+                socket.awaitType("subscribed");
+            }
+            Response renewed = ok(lb.post("/api/auth/refresh", null, Map.of("refreshToken", byCookie.text("refreshToken"))), 200);
+            secrets.accessToken("access token sent in an auth frame on a live socket", renewed.text("accessToken"));
+            secrets.refreshToken("refresh token from the last refresh", renewed.text("refreshToken"));
+            token = renewed.text("accessToken");
+            firstFrame.send(Map.of("type", "auth", "token", token));
+            firstFrame.awaitType("authenticated");
+
+            ok(lb.post("/api/messages", token, Map.of("content", "by post", "targetType", "group", "targetIds", List.of(group))), 201);
+            firstFrame.send(Map.of("type", "send", "groupId", group, "content", "by socket", "clientMessageId", "c-1"));
+            firstFrame.awaitType("ack");
+            for (WsClient socket : List.of(firstFrame, legacy)) {
+                assertThat(socket.messageSeqs(group, 2, Duration.ofSeconds(10))).containsExactly(1L, 2L);
+            }
+        }
+
+        String forged = token.substring(0, token.lastIndexOf('.') + 1) + "Zm9yZ2VkLXNpZ25hdHVyZS0" + UUID.randomUUID().toString().replace("-", "");
+        secrets.accessToken("forged access token", forged);
+        assertThat(lb.get("/api/users/me", forged).status()).isEqualTo(401);
+        try (WsClient badFrame = WsClient.connect(lb, null); WsClient badUrl = WsClient.connect(lb, forged)) {
+            badFrame.send(Map.of("type", "auth", "token", forged));
+            assertThat(badFrame.awaitClose(Duration.ofSeconds(10))).isEqualTo(1008);
+            assertThat(badUrl.awaitClose(Duration.ofSeconds(10))).isEqualTo(1008);
+        }
+
+        refusedLegacyUpgradeWithNoInstanceInTheRotation(balancer, token);
+
+        assertThat(lb.post("/api/auth/logout", token, "").status()).isEqualTo(204);
+        assertThat(lb.get("/api/users/me", token).status()).isEqualTo(401);
+        return secrets;
+    }
+
+    /**
+     * Every instance taken out of the rotation, then a legacy upgrade: nginx answers 502 itself and, at error level,
+     * would write the request line (query and all) into its error log; HAProxy answers 503.
+     */
+    private static void refusedLegacyUpgradeWithNoInstanceInTheRotation(Balancer balancer, String token) {
+        instances.forEach(i -> balancer.takeOut(i.id()));
+        try (RawUpgrade refused = RawUpgrade.send(InetAddress.getLoopbackAddress(), balancer.port(), "/ws?access_token=" + token, Map.of())) {
+            assertThat(refused.status()).as("a legacy upgrade with no instance in the rotation").isIn(502, 503);
+        } finally {
+            instances.forEach(i -> balancer.putBack(i.id()));
+        }
+        Await.until(Duration.ofSeconds(15), "the balancer serving again", () -> balancer.api().get("/health/ready", null),
+                ready -> ready.status() == 200);
+    }
+
+    /**
+     * Waits until the balancer has written the session's last request and its sockets (nginx flushes its buffer every
+     * second; a socket's line is written once it closes) and the instances, since the session began, the sockets' closes
+ * and the logout (in their access log): the search then looks
+     * at a complete record, not at one that the token-bearing lines have yet to reach.
+     */
+    private static void awaitSessionLogged(Balancer.Kind kind, Balancer balancer, Map<ChorusProcess, Integer> loggedBefore) {
+        Path log = kind == Balancer.Kind.NGINX ? balancer.dir().resolve("nginx-access.log") : balancer.dir().resolve("stdout.log");
+        String logout = kind == Balancer.Kind.NGINX ? "\"uri\":\"/api/auth/logout\"" : "\"POST /api/auth/logout HTTP/1.1\"";
+        String socket = kind == Balancer.Kind.NGINX ? "\"uri\":\"/ws\"" : "\"GET /ws HTTP/1.1\"";
+        Await.until(Duration.ofSeconds(15), "the logout and 5 upgrades (4 sockets, 1 refused) in " + log, () -> read(log),
+                text -> text.contains(logout) && text.split(socket, -1).length - 1 >= 5);
+        Await.until(Duration.ofSeconds(15), "4 sockets closed and a logout in the instances' logs",
+                () -> instances.stream().map(i -> read(i.log()).substring(loggedBefore.get(i))).reduce("", String::concat),
+                text -> text.split("websocket closed", -1).length - 1 >= 4 && text.contains("POST /api/auth/logout 204"));
+    }
+
+    private static Response ok(Response response, int status) {
+        assertThat(response.status()).as(response.toString()).isEqualTo(status);
+        return response;
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file, StandardCharsets.ISO_8859_1) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
