@@ -186,8 +186,14 @@ class TokensNeverLoggedTest {
      */
     private static void refusedLegacyUpgradeWithNoInstanceInTheRotation(Balancer balancer, String token) {
         instances.forEach(i -> balancer.takeOut(i.id()));
-        try (RawUpgrade refused = RawUpgrade.send(InetAddress.getLoopbackAddress(), balancer.port(), "/ws?access_token=" + token, Map.of())) {
-            assertThat(refused.status()).as("a legacy upgrade with no instance in the rotation").isIn(502, 503);
+        try {
+            // Right after a reload an old nginx worker may still accept a connection or two with the old rotation.
+            Await.until(Duration.ofSeconds(10), "a legacy upgrade refused with no instance in the rotation", () -> {
+                try (RawUpgrade upgrade = RawUpgrade.send(InetAddress.getLoopbackAddress(), balancer.port(),
+                        "/ws?access_token=" + token, Map.of())) {
+                    return upgrade.status();
+                }
+            }, status -> status == 502 || status == 503);
         } finally {
             instances.forEach(i -> balancer.putBack(i.id()));
         }
@@ -204,7 +210,7 @@ class TokensNeverLoggedTest {
     private static void awaitSessionLogged(Balancer.Kind kind, Balancer balancer, Map<ChorusProcess, Integer> loggedBefore) {
         Path log = kind == Balancer.Kind.NGINX ? balancer.dir().resolve("nginx-access.log") : balancer.dir().resolve("stdout.log");
         String logout = kind == Balancer.Kind.NGINX ? "\"uri\":\"/api/auth/logout\"" : "\"POST /api/auth/logout HTTP/1.1\"";
-        String socket = kind == Balancer.Kind.NGINX ? "\"uri\":\"/ws\"" : "\"GET /ws HTTP/1.1\"";
+        String socket = kind == Balancer.Kind.NGINX ? "\"uri\":\"/ws" : "\"GET /ws";
         Await.until(Duration.ofSeconds(15), "the logout and 5 upgrades (4 sockets, 1 refused) in " + log, () -> read(log),
                 text -> text.contains(logout) && text.split(socket, -1).length - 1 >= 5);
         Await.until(Duration.ofSeconds(15), "4 sockets closed and a logout in the instances' logs",
