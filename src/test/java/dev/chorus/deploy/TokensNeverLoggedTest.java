@@ -173,6 +173,17 @@ class TokensNeverLoggedTest {
             assertThat(badUrl.awaitClose(Duration.ofSeconds(10))).isEqualTo(1008);
         }
 
+        // What the instance's Tomcat refuses, and would quote in its note about it: a URL with {|} in its query, a
+        // refresh cookie with a character a cookie may not hold.
+        try (RawUpgrade malformed = RawUpgrade.send(InetAddress.getLoopbackAddress(), balancer.port(),
+                "/ws?access_token=" + token + "&client={|}", Map.of())) {
+            assertThat(malformed.status()).as("a legacy upgrade with {|} in its query").isEqualTo(400);
+        }
+        String strayRefresh = "stray-" + UUID.randomUUID();
+        secrets.refreshToken("malformed refresh cookie", strayRefresh);
+        Response badCookie = lb.send(lb.request("/api/auth/refresh", null)
+                .header("Cookie", "refreshToken=" + strayRefresh + "\\").POST(HttpRequest.BodyPublishers.noBody()));
+        assertThat(badCookie.status()).as(badCookie.toString()).isIn(400, 401);
         refusedLegacyUpgradeWithNoInstanceInTheRotation(balancer, token);
 
         assertThat(lb.post("/api/auth/logout", token, "").status()).isEqualTo(204);
