@@ -116,65 +116,92 @@ class TokensNeverLoggedTest {
             assertThat(token).as(name).isNotBlank();
             values.put(name, token);
         }
+
+        /** The access and refresh tokens of a login or refresh answer, noted as secrets. */
+        Tokens tokens(String from, Response answer) {
+            Tokens tokens = Tokens.of(answer);
+            accessToken("access token of the " + from, tokens.access());
+            refreshToken("refresh token of the " + from, tokens.refresh());
+            return tokens;
+        }
+    }
+
+    /** An access token and the refresh token that came with it. */
+    record Tokens(String access, String refresh) {
+        static Tokens of(Response login) {
+            return new Tokens(login.text("accessToken"), login.text("refreshToken"));
+        }
     }
 
     private static Secrets runSession(Balancer balancer) {
         Api lb = balancer.api();
         Secrets secrets = new Secrets();
+        Tokens tokens = signUpInAndRefresh(lb, secrets);
+        String token = socketsAuthenticatedBothWays(lb, secrets, tokens);
+        badCredentials(balancer, secrets, token);
+        refusedLegacyUpgradeWithNoInstanceInTheRotation(balancer, token);
+        assertThat(lb.post("/api/auth/logout", token, "").status()).isEqualTo(204);
+        assertThat(lb.get("/api/users/me", token).status()).isEqualTo(401);
+        return secrets;
+    }
+
+    /** Register, a wrong password, login, a refresh by body, then one by cookie: the tokens of the last. */
+    private static Tokens signUpInAndRefresh(Api lb, Secrets secrets) {
         String email = "tokens-" + UUID.randomUUID() + "@example.test";
         String password = "pw-" + UUID.randomUUID();
         secrets.password("password", password);
-        assertThat(lb.post("/api/auth/register", null, Map.of("email", email, "password", password, "displayName", "Tess"))
-                .status()).isEqualTo(201);
-
+        expect(lb.post("/api/auth/register", null, Map.of("email", email, "password", password, "displayName", "Tess")), 201);
         String wrongPassword = "wrong-" + UUID.randomUUID();
         secrets.password("wrong password", wrongPassword);
-        assertThat(lb.post("/api/auth/login", null, Map.of("email", email, "password", wrongPassword)).status()).isEqualTo(401);
-        Response login = ok(lb.post("/api/auth/login", null, Map.of("email", email, "password", password)), 200);
-        secrets.accessToken("login access token", login.text("accessToken"));
-        secrets.refreshToken("login refresh token", login.text("refreshToken"));
+        expect(lb.post("/api/auth/login", null, Map.of("email", email, "password", wrongPassword)), 401);
 
-        Response byBody = ok(lb.post("/api/auth/refresh", null, Map.of("refreshToken", login.text("refreshToken"))), 200);
-        secrets.accessToken("access token refreshed by body", byBody.text("accessToken"));
-        secrets.refreshToken("refresh token from the body refresh", byBody.text("refreshToken"));
-        Response byCookie = ok(lb.send(lb.request("/api/auth/refresh", null)
-                .header("Cookie", "refreshToken=" + byBody.text("refreshToken")).POST(HttpRequest.BodyPublishers.noBody())), 200);
-        secrets.accessToken("access token refreshed by cookie", byCookie.text("accessToken"));
-        secrets.refreshToken("refresh token from the cookie refresh", byCookie.text("refreshToken"));
+        Tokens login = secrets.tokens("login", expect(lb.post("/api/auth/login", null, Map.of("email", email, "password", password)), 200));
+        Tokens byBody = secrets.tokens("refresh by body", expect(lb.post("/api/auth/refresh", null, Map.of("refreshToken", login.refresh())), 200));
+        return secrets.tokens("refresh by cookie", expect(lb.send(lb.request("/api/auth/refresh", null)
+                .header("Cookie", "refreshToken=" + byBody.refresh()).POST(HttpRequest.BodyPublishers.noBody())), 200));
+    }
 
-        String token = byCookie.text("accessToken");
-        String group = lb.createGroup(token, "tokens");
-        try (WsClient firstFrame = WsClient.authenticated(lb, token); WsClient legacy = WsClient.connect(lb, token)) {
+    /**
+     * A socket authenticated by its first frame and one by the legacy URL, both subscribed; a refresh whose access
+     * token replaces the first socket's; a post by REST and one by socket, which both sockets receive. Returns the
+     * access token in use at the end.
+     */
+    private static String socketsAuthenticatedBothWays(Api lb, Secrets secrets, Tokens tokens) {
+        String group = lb.createGroup(tokens.access(), "tokens");
+        try (WsClient firstFrame = WsClient.authenticated(lb, tokens.access()); WsClient legacy = WsClient.connect(lb, tokens.access())) {
             for (WsClient socket : List.of(firstFrame, legacy)) {
                 socket.send(Map.of("type", "subscribe", "groupId", group));
                 socket.awaitType("subscribed");
             }
-            Response renewed = ok(lb.post("/api/auth/refresh", null, Map.of("refreshToken", byCookie.text("refreshToken"))), 200);
-            secrets.accessToken("access token sent in an auth frame on a live socket", renewed.text("accessToken"));
-            secrets.refreshToken("refresh token from the last refresh", renewed.text("refreshToken"));
-            token = renewed.text("accessToken");
+            String token = secrets.tokens("refresh for a live socket",
+                    expect(lb.post("/api/auth/refresh", null, Map.of("refreshToken", tokens.refresh())), 200)).access();
             firstFrame.send(Map.of("type", "auth", "token", token));
             firstFrame.awaitType("authenticated");
 
-            ok(lb.post("/api/messages", token, Map.of("content", "by post", "targetType", "group", "targetIds", List.of(group))), 201);
+            expect(lb.post("/api/messages", token, Map.of("content", "by post", "targetType", "group", "targetIds", List.of(group))), 201);
             firstFrame.send(Map.of("type", "send", "groupId", group, "content", "by socket", "clientMessageId", "c-1"));
             firstFrame.awaitType("ack");
             for (WsClient socket : List.of(firstFrame, legacy)) {
                 assertThat(socket.messageSeqs(group, 2, Duration.ofSeconds(10))).containsExactly(1L, 2L);
             }
+            return token;
         }
+    }
 
-        String forged = token.substring(0, token.lastIndexOf('.') + 1) + "Zm9yZ2VkLXNpZ25hdHVyZS0" + UUID.randomUUID().toString().replace("-", "");
+    /**
+     * A forged token in a header, in an auth frame and in a URL; then what the instance's Tomcat refuses and would
+     * quote in its note about it: a URL with {|} in its query, a refresh cookie with a character no cookie may hold.
+     */
+    private static void badCredentials(Balancer balancer, Secrets secrets, String token) {
+        Api lb = balancer.api();
+        String forged = token.substring(0, token.lastIndexOf('.') + 1) + "Zm9yZ2Vk" + UUID.randomUUID().toString().replace("-", "");
         secrets.accessToken("forged access token", forged);
-        assertThat(lb.get("/api/users/me", forged).status()).isEqualTo(401);
+        expect(lb.get("/api/users/me", forged), 401);
         try (WsClient badFrame = WsClient.connect(lb, null); WsClient badUrl = WsClient.connect(lb, forged)) {
             badFrame.send(Map.of("type", "auth", "token", forged));
             assertThat(badFrame.awaitClose(Duration.ofSeconds(10))).isEqualTo(1008);
             assertThat(badUrl.awaitClose(Duration.ofSeconds(10))).isEqualTo(1008);
         }
-
-        // What the instance's Tomcat refuses, and would quote in its note about it: a URL with {|} in its query, a
-        // refresh cookie with a character a cookie may not hold.
         try (RawUpgrade malformed = RawUpgrade.send(InetAddress.getLoopbackAddress(), balancer.port(),
                 "/ws?access_token=" + token + "&client={|}", Map.of())) {
             assertThat(malformed.status()).as("a legacy upgrade with {|} in its query").isEqualTo(400);
@@ -184,11 +211,6 @@ class TokensNeverLoggedTest {
         Response badCookie = lb.send(lb.request("/api/auth/refresh", null)
                 .header("Cookie", "refreshToken=" + strayRefresh + "\\").POST(HttpRequest.BodyPublishers.noBody()));
         assertThat(badCookie.status()).as(badCookie.toString()).isIn(400, 401);
-        refusedLegacyUpgradeWithNoInstanceInTheRotation(balancer, token);
-
-        assertThat(lb.post("/api/auth/logout", token, "").status()).isEqualTo(204);
-        assertThat(lb.get("/api/users/me", token).status()).isEqualTo(401);
-        return secrets;
     }
 
     /**
@@ -229,7 +251,7 @@ class TokensNeverLoggedTest {
                 text -> text.split("websocket closed", -1).length - 1 >= 4 && text.contains("POST /api/auth/logout 204"));
     }
 
-    private static Response ok(Response response, int status) {
+    private static Response expect(Response response, int status) {
         assertThat(response.status()).as(response.toString()).isEqualTo(status);
         return response;
     }
