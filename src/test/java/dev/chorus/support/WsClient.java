@@ -41,7 +41,26 @@ public final class WsClient implements AutoCloseable {
                 .buildAsync(URI.create(url), new Listener()).join();
     }
 
-    /** Connects with {@code ?access_token=} (or without, when token is null). */
+    /**
+     * Connects as Chorus's own clients do: no token in the URL (it would end up in logs), then a first {@code auth}
+     * frame; returns once the server answered {@code authenticated} (that frame is taken).
+     */
+    public static WsClient authenticated(Api api, String token) {
+        WsClient client = connect(api, null);
+        try {
+            client.send(Map.of("type", "auth", "token", token));
+            client.awaitType("authenticated");
+            return client;
+        } catch (RuntimeException | AssertionError refused) {
+            client.close();
+            throw refused;
+        }
+    }
+
+    /**
+     * Connects with the token in the URL, {@code ?access_token=}, which SPEC §4 still accepts from third-party clients
+     * (or without any token, when it is null).
+     */
     public static WsClient connect(Api api, String token) {
         String ws = api.base().replaceFirst("^http", "ws") + "/ws" + (token == null ? "" : "?access_token=" + token);
         return new WsClient(ws);
