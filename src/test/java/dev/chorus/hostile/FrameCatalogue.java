@@ -132,6 +132,11 @@ final class FrameCatalogue {
                 + "\",\"afterSeq\":99999999999999999999999}", INVALID);
         error(SUBSCRIBE, "afterSeq of 400 digits", "{\"type\":\"subscribe\",\"groupId\":\"" + f.group() + "\",\"afterSeq\":"
                 + "9".repeat(400) + "}", INVALID);
+        // A valid subscribe (of the proof group, whose presence the write check leaves out): nothing to replay.
+        reply(SUBSCRIBE, "afterSeq Long.MAX_VALUE (valid: nothing after it)", JsonBody.of("type", SUBSCRIBE)
+                .with("groupId", f.proofGroup()).with("afterSeq", Long.MAX_VALUE).json(), "subscribed");
+        reply(SUBSCRIBE, "the same group again with afterSeq 0 (valid: a resubscribe)", JsonBody.of("type", SUBSCRIBE)
+                .with("groupId", f.proofGroup()).with("afterSeq", 0).json(), "subscribed");
         error(SUBSCRIBE, "an unknown group with a valid afterSeq",
                 JsonBody.of("type", SUBSCRIBE).with("groupId", UUID.randomUUID().toString()).with("afterSeq", 0).json(), NOT_FOUND);
         error(SUBSCRIBE, "another's group with afterSeq 0",

@@ -212,6 +212,8 @@ final class HttpCatalogue {
         add(LIST_GROUPS, "a junk query string (ignored)", 200, null,
                 get("/api/groups?ownerId=" + f.outsider().userId() + "&limit=-1&" + encoded(SQL) + "=1", f.member().accessToken()));
         add(LIST_GROUPS, "DELETE on the collection", 405, NOT_ALLOWED, delete("/api/groups", f.owner().accessToken()));
+        add(LIST_GROUPS, "Accept: text/html only (the error is JSON all the same)", 406, "not_acceptable", r -> r.send(requestOf(r, "/api/groups", f.member().accessToken())
+                .header("Accept", "text/html").GET()));
         add(LIST_GROUPS, "PUT on the collection", 405, NOT_ALLOWED,
                 send("PUT", "/api/groups", f.owner().accessToken(), "application/json", "{\"name\":\"x\"}"));
         add(LIST_GROUPS, "PATCH on the collection", 405, NOT_ALLOWED,
@@ -340,6 +342,11 @@ final class HttpCatalogue {
         notFound(e, "a non-member asking for an unknown group", get(historyOf(randomId()), f.outsider().accessToken()));
         add(e, "a group id with an encoded slash", 400, BAD_REQUEST, get(historyOf("a%2Fb"), owner));
         add(e, "DELETE on history", 405, NOT_ALLOWED, delete(historyOf(f.group()), owner));
+        for (String q : List.of("?afterSeq=9223372036854775807", "?beforeSeq=9223372036854775807", "?beforeSeq=0",
+                "?afterSeq=10&beforeSeq=5", "?afterSeq=9223372036854775807&limit=200", "?beforeSeq=1&limit=200",
+                "?afterSeq=0&afterSeq=1")) {
+            add(e, q + " (valid edge values: an empty or short page)", 200, null, query.apply(q));
+        }
     }
 
     private void presence() {
@@ -379,6 +386,9 @@ final class HttpCatalogue {
         invalid(e, "both sendAt and cron", create.apply(oneOff.get().with("cron", "0 9 * * *")));
         invalid(e, "a sendAt that is not a date", create.apply(oneOff.get().with("sendAt", "tomorrow")));
         invalid(e, "a sendAt without offset", create.apply(oneOff.get().with("sendAt", "2030-01-01T10:00:00")));
+        invalid(e, "a sendAt of 30 February", create.apply(oneOff.get().with("sendAt", "2030-02-30T10:00:00Z")));
+        invalid(e, "a sendAt with offset +25:00", create.apply(oneOff.get().with("sendAt", "2030-01-01T10:00:00+25:00")));
+        add(e, "a sendAt in the past", 422, "send_at_in_past", create.apply(oneOff.get().with("sendAt", "2001-01-01T00:00:00Z")));
         invalid(e, "a sendAt in 1999", create.apply(oneOff.get().with("sendAt", "1999-12-31T23:59:59Z")));
         invalid(e, "a sendAt in 10000", create.apply(oneOff.get().with("sendAt", "+10000-01-01T00:00:00Z")));
         invalid(e, "a sendAt of 65 characters", create.apply(oneOff.get().with("sendAt", "2".repeat(65))));
@@ -386,6 +396,14 @@ final class HttpCatalogue {
         invalid(e, "a cron every second", create.apply(oneOff.get().without("sendAt").with("cron", "* * * * * *")));
         add(e, "a garbage cron", 422, "invalid_cron", create.apply(oneOff.get().without("sendAt").with("cron", "every day at nine")));
         invalid(e, "a blank cron", create.apply(oneOff.get().without("sendAt").with("cron", "   ")));
+        for (String cron : List.of("*/0 * * * *", "0 9 31 2 *", "60 * * * *", "0 24 * * *", "0 9 * * 8", "0 9 0 * *",
+                "0 9 * 13 *", "-1 * * * *", "5-1 * * * *", "0 9 * * MON-", "*/99999999999 * * * *", "0,,1 * * * *")) {
+            add(e, "the cron \"" + cron + "\"", 422, "invalid_cron", create.apply(oneOff.get().without("sendAt").with("cron", cron)));
+        }
+        for (String zone : List.of("GMT+99", "UTC+25:00", "Europe/", "+99:99", "Etc/GMT+99")) {
+            add(e, "the timezone \"" + zone + "\"", 422, "invalid_timezone", create.apply(oneOff.get().without("sendAt")
+                    .with("cron", "0 9 * * *").with("timezone", zone)));
+        }
         invalid(e, "a cron with NUL", create.apply(oneOff.get().without("sendAt").with("cron", "0 9 * * *\u0000")));
         invalid(e, "a cron of 201 characters", create.apply(oneOff.get().without("sendAt").with("cron", "0 ".repeat(100) + "9")));
         add(e, "an unknown timezone", 422, "invalid_timezone", create.apply(oneOff.get().without("sendAt").with("cron", "0 9 * * *")
@@ -477,6 +495,12 @@ final class HttpCatalogue {
         add(e, "a header without a colon", 400, BAD_REQUEST, r -> r.raw("GET", "/api/groups", "NoColonHere\r\n", new byte[0]),
                 new HttpCase.ThroughNginx(401, UNAUTHORIZED, false));
         add(e, "a 20 KB bearer token", 400, BAD_REQUEST, get("/api/users/me", "x".repeat(20_000)));
+        add(e, "a 10 KB path", 404, NOT_FOUND, get("/api/groups/" + "a".repeat(10_000), member));
+        add(e, "a 10 KB cookie (ignored)", 200, null, r -> r.send(requestOf(r, "/api/users/me", member)
+                .header("Cookie", "refreshToken=" + "c".repeat(10_000)).GET()));
+        add(e, "20 000 query parameters", 400, BAD_REQUEST, get("/api/users/me?" + "a=1&".repeat(20_000), member));
+        add(e, "300 headers", 400, BAD_REQUEST, r -> r.raw("GET", "/api/users/me", auth(member) + "X-Junk: 1\r\n".repeat(300),
+                new byte[0]));
         add(e, "an X-Request-ID carrying an encoded CR LF header", 200, null,
                 noInjectedHeader(r -> r.raw("GET", "/health", "X-Request-ID: abc%0d%0aX-Injected:%201\r\n", new byte[0])));
         add(e, "an X-Request-ID of 300 characters (replaced)", 200, null,
@@ -574,6 +598,10 @@ final class HttpCatalogue {
         add(e, "no Content-Type", 415, MEDIA, send("POST", path, token, null, valid));
         add(e, "an XML body", 415, MEDIA, send("POST", path, token, "application/xml", () -> JsonBody.of("x", "<a/>")));
         add(e, "a form body", 415, MEDIA, send("POST", path, token, "application/x-www-form-urlencoded", () -> JsonBody.of("a", "b")));
+        add(e, "a charset that does not exist", 415, MEDIA, r -> r.raw("POST", path, auth(token)
+                + "Content-Type: application/json; charset=no-such-charset\r\n", valid.get().json().getBytes(StandardCharsets.UTF_8)));
+        add(e, "UTF-8 bytes declared UTF-16", 415, MEDIA, r -> r.raw("POST", path, auth(token)
+                + "Content-Type: application/json; charset=UTF-16\r\n", valid.get().json().getBytes(StandardCharsets.UTF_8)));
         add(e, "a Content-Type with CR LF smuggled in", 415, MEDIA, noInjectedHeader(r -> r.raw("POST", path,
                 auth(token) + "Content-Type: text/plain%0d%0aX-Injected: 1\r\n", valid.get().json().getBytes(StandardCharsets.UTF_8))));
         add(e, "70 KiB with Content-Length", 413, TOO_LARGE, r -> r.raw("POST", path, auth(token) + "Content-Type: application/json\r\n",
