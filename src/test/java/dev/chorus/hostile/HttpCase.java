@@ -6,7 +6,8 @@ import java.util.function.Function;
 /**
  * One hostile HTTP request and the answer SPEC §3 gives it from an instance: a status and, for a 4xx, the
  * {@code error} code of the one error shape. A few cases expect a 2xx (a junk query string on an endpoint that
- * takes none is ignored); they still must write nothing.
+ * takes none is ignored); they still must write nothing. A 4xx without a code is answered by a part of the stack
+ * that sends the status alone (Spring's WebSocket handshake handler, for a request that is no WebSocket upgrade).
  *
  * <p>{@code throughNginx}, when set, is what the instance answers to the request as nginx passes it on, where nginx
  * changes the request (it drops a header line without a colon) or where the instance refuses the request line before

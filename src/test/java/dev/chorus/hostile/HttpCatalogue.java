@@ -52,6 +52,7 @@ final class HttpCatalogue {
     static final String ADMIN_LOCKS = "GET /admin/locks";
     static final String ADMIN_CLUSTER = "GET /admin/cluster";
     static final String ROUTING = "any path (routing, methods, raw HTTP)";
+    static final String UPGRADE = "GET /ws (the upgrade itself)";
 
     static final String SQL = "' OR 1=1; DROP TABLE users; --";
     static final String OTHER_SECRET = "another-secret-of-at-least-32-bytes-for-hmac";
@@ -92,6 +93,7 @@ final class HttpCatalogue {
         c.operations();
         c.admin();
         c.routing();
+        c.upgrades();
         c.badTokens();
         return List.copyOf(c.cases);
     }
@@ -519,6 +521,25 @@ final class HttpCatalogue {
                         ("0\r\n\r\nPOST /api/groups HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                                 + auth(f.owner().accessToken()) + "Content-Length: 12\r\n\r\n{\"name\":\"x\"}")
                                 .getBytes(StandardCharsets.UTF_8))));
+    }
+
+    /** Upgrades to /ws that must be refused before any socket opens: by origin, by protocol, by method. */
+    private void upgrades() {
+        String e = UPGRADE;
+        String token = "?access_token=" + f.member().accessToken();
+        String handshake = "Upgrade: websocket\r\nConnection: Upgrade, close\r\nSec-WebSocket-Version: 13\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+        forbidden(e, "an Origin of another site", r -> r.raw("GET", "/ws" + token, handshake + "Origin: http://evil.example\r\n", new byte[0]));
+        forbidden(e, "the Origin null", r -> r.raw("GET", "/ws" + token, handshake + "Origin: null\r\n", new byte[0]));
+        forbidden(e, "an Origin that only starts like the server's", r -> r.raw("GET", "/ws" + token,
+                handshake + "Origin: http://127.0.0.1:" + r.port() + ".evil.example\r\n", new byte[0]));
+        // Refused by Spring's handshake handler itself, which answers with the status alone (no error shape).
+        add(e, "no Sec-WebSocket-Key", 400, null, r -> r.raw("GET", "/ws" + token,
+                handshake.replace("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", ""), new byte[0]));
+        add(e, "WebSocket version 8", 426, null, r -> r.raw("GET", "/ws" + token,
+                handshake.replace("Version: 13", "Version: 8"), new byte[0]));
+        add(e, "a plain GET without upgrade headers", 400, null, get("/ws" + token, null));
+        add(e, "POST /ws", 405, null, post("/ws" + token, null, "{\"type\":\"ping\"}"));
     }
 
     // ---- one missing or bad token on every endpoint that needs one ----
