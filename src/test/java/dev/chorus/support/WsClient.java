@@ -3,6 +3,7 @@ package dev.chorus.support;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -179,6 +180,18 @@ public final class WsClient implements AutoCloseable {
             seqs.add(frame.path("message").path("seq").asLong());
         }
         return seqs;
+    }
+
+    /** Sends one binary frame (SPEC §4 frames are text: the server must refuse it). */
+    public void sendBinary(byte[] bytes) {
+        socket.sendBinary(ByteBuffer.wrap(bytes), true).join();
+    }
+
+    /** Sends one text message split into these fragments (continuation frames). */
+    public void sendFragments(String... parts) {
+        for (int i = 0; i < parts.length; i++) {
+            socket.sendText(parts[i], i == parts.length - 1).join();
+        }
     }
 
     /** The close code, once the server closed the socket. */
