@@ -128,7 +128,7 @@ cmd_status() {
     echo "balancer   $(lb_kind), pid $(cat "$(lb_pidfile)"), config $(lb_config)"
     [ -s "$RUN/lb.down" ] && echo "           out of the rotation: $(paste -sd, "$RUN/lb.down")"
     echo "API        http://127.0.0.1:$LB_PORT/api/...   (e.g. POST /api/auth/register)"
-    echo "WebSocket  ws://127.0.0.1:$LB_PORT/ws?access_token=..."
+    echo "WebSocket  ws://127.0.0.1:$LB_PORT/ws   (first frame: {\"type\":\"auth\",\"token\":\"<accessToken>\"})"
     echo "health     http://127.0.0.1:$LB_PORT/health/ready   (one instance's answer; each: http://127.0.0.1:PORT/health/detailed)"
     echo "metrics    http://127.0.0.1:PORT/metrics per instance"
   else

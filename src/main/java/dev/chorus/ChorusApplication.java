@@ -19,6 +19,14 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 @EnableScheduling
 public class ChorusApplication {
 
+    /**
+     * Tomcat quotes what a client sent when it refuses a malformed request (the URL with its query, a cookie header,
+     * a parameter's value): a URL may carry an access token ({@code /ws?access_token=}), a cookie the refresh token,
+     * and no credential may reach a log. {@code NONE} keeps these notes out of the log at every level; the client
+     * still gets its 400, and the balancer's log has the request (without the query on /ws).
+     */
+    static final String TOMCAT_USER_DATA_LOGGING = "org.apache.juli.logging.UserDataHelper.CONFIG";
+
     public static void main(String[] args) {
         Map<String, Object> properties;
         try {
@@ -42,6 +50,9 @@ public class ChorusApplication {
     }
 
     private static ConfigurableApplicationContext run(Map<String, Object> properties, String... args) {
+        if (System.getProperty(TOMCAT_USER_DATA_LOGGING) == null) {
+            System.setProperty(TOMCAT_USER_DATA_LOGGING, "NONE");
+        }
         String[] all = new String[properties.size() + args.length];
         int i = 0;
         for (Map.Entry<String, Object> p : properties.entrySet()) {

@@ -1,5 +1,7 @@
 package dev.chorus.ops;
 
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,9 +66,13 @@ class ApiExceptionHandler {
         return respond(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send application/json");
     }
 
+    /**
+     * Written directly: a ResponseEntity would go through content negotiation again, which the caller's Accept has
+     * just failed, and leave the 406 without a body.
+     */
     @ExceptionHandler(HttpMediaTypeNotAcceptableException.class)
-    ResponseEntity<ApiError> notAcceptable(HttpMediaTypeNotAcceptableException e) {
-        return respond(HttpStatus.NOT_ACCEPTABLE, "not_acceptable", "this endpoint answers application/json");
+    void notAcceptable(HttpMediaTypeNotAcceptableException e, HttpServletResponse response) throws IOException {
+        ApiError.write(response, HttpStatus.NOT_ACCEPTABLE.value(), "not_acceptable", "this endpoint answers application/json");
     }
 
     @ExceptionHandler(HttpRequestMethodNotSupportedException.class)

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chorus.support.Api;
 import dev.chorus.support.Api.Response;
+import dev.chorus.support.Await;
 import dev.chorus.support.ChorusProcess;
 import dev.chorus.support.TestCluster;
 import java.time.Duration;
@@ -51,7 +52,10 @@ class PasswordHashingFloodTest {
         warmUp(api);
         List<Response> answers = new ArrayList<>();
         Probe probe = Probe.start(api.base() + "/health/live");
+        int answeredBefore;
         try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            answeredBefore = Await.until(Duration.ofSeconds(10), "the /health/live probe to answer before the flood",
+                    () -> probe.answered, n -> n >= 1);
             CountDownLatch gate = new CountDownLatch(1);
             List<Future<Response>> logins = new ArrayList<>();
             for (int i = 0; i < LOGINS; i++) {
@@ -65,6 +69,9 @@ class PasswordHashingFloodTest {
             for (Future<Response> login : logins) {
                 answers.add(login.get());
             }
+            // At least one probe spans the flood or starts during it: the count moves on at least twice more.
+            Await.until(Duration.ofSeconds(10), "the /health/live probe to answer twice more once the flood began",
+                    () -> probe.answered, n -> n >= answeredBefore + 2);
         } finally {
             probe.stop();
         }
@@ -78,7 +85,6 @@ class PasswordHashingFloodTest {
         });
         assertThat(answers).filteredOn(r -> r.status() == 401).as("some logins were hashed and refused").isNotEmpty();
         assertThat(probe.failures).as("/health/live answers that failed or took 1 s or more, of %s", probe.latencies).isEmpty();
-        assertThat(probe.answered).as("/health/live was probed throughout").isGreaterThan(3);
         assertThat(instance.isAlive()).isTrue();
         assertThat(api.newUser("afterwards").accessToken()).as("sign-up and login work once the flood is over").isNotBlank();
     }

@@ -113,7 +113,7 @@ class BrowserUpgradeThroughBalancerTest {
         Await.until(Duration.ofSeconds(10), "the upgrade " + requestId + " in " + log,
                 () -> Files.exists(log) && read(log).contains(requestId));
         String line = read(log).lines().filter(l -> l.contains(requestId)).findFirst().orElseThrow();
-        assertThat(line).contains("\"uri\":\"/ws?access_token=REDACTED\"", "\"status\":101", "\"client\":\"127.0.0.2\"");
+        assertThat(line).contains("\"uri\":\"/ws\"", "\"status\":101", "\"client\":\"127.0.0.2\"");
         assertThat(read(log)).as("nginx's access log").doesNotContain(user.accessToken());
     }
 

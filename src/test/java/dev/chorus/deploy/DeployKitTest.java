@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -82,6 +83,40 @@ class DeployKitTest {
         }
         assertThat(directives(template)).contains("proxy_set_header Upgrade $chorus_upgrade;",
                 "proxy_set_header Connection $chorus_connection;", "proxy_set_header Host $http_host;");
+    }
+
+    /**
+     * Issue 10: a WebSocket URL may carry the access token (the legacy {@code /ws?access_token=}), so no balancer log
+     * may hold a request's query as sent. nginx logs a URI only through {@code $chorus_logged_uri} (path alone for
+     * /ws) and writes no error-log line for /ws (its error log quotes the request line, query and all); HAProxy logs
+     * no request line as sent, only {@code txn.logged_uri}. TokensNeverLoggedTest runs a session through both.
+     */
+    @Test
+    void noBalancerConfigLogsTheQueryOfAWebSocketUrl() throws Exception {
+        Path template = render("nginx", "--listen", "8080", "--run-dir", "/tmp", "--servers", "a=127.0.0.1:8081");
+        Pattern rawRequest = Pattern.compile("\\$(request|request_uri|args|query_string|is_args|arg_\\w+)(?![\\w])");
+        for (Path config : List.of(template, DEPLOY.resolve("compose/nginx.conf"))) {
+            NginxConfig.Block http = NginxConfig.parse(Files.readString(config)).blocks().stream()
+                    .filter(b -> b.header().equals("http")).findFirst().orElseThrow();
+            List<NginxConfig.Directive> formats = http.directives().stream().filter(d -> d.name().equals("log_format")).toList();
+            assertThat(formats).as("%s: log formats", config).isNotEmpty();
+            for (NginxConfig.Directive format : formats) {
+                String line = String.join(" ", format.args());
+                assertThat(rawRequest.matcher(line).find()).as("%s: log_format %s uses the request as sent", config, line).isFalse();
+                assertThat(line).as("%s", config).contains("$chorus_logged_uri");
+            }
+            NginxConfig.Block ws = http.blocks().stream().flatMap(b -> b.blocks().stream())
+                    .filter(b -> b.header().equals("location /ws")).findFirst().orElseThrow();
+            assertThat(ws.directives().stream().filter(d -> d.name().equals("error_log")).map(d -> d.args().getLast()))
+                    .as("%s: the error log level of location /ws", config).containsExactly("emerg");
+        }
+        String haproxy = directives(render("haproxy", "--listen", "127.0.0.1:18081", "--run-dir", tmp.toString(),
+                "--servers", "chorus-1=127.0.0.1:8081"));
+        assertThat(haproxy).doesNotContain("option httplog", "option httpslog")
+                .contains("log-format", "%[var(txn.logged_uri)]", "set-var(txn.logged_uri) path if { path_beg /ws }");
+        // %r is the request line as sent, %HU its URI, %HQ its query (%rt, %rc and %hr are other fields).
+        assertThat(Pattern.compile("%(\\{[^}]*})?(r|HU|HQ)(?![A-Za-z])").matcher(haproxy).find())
+                .as("HAProxy logs the request as sent").isFalse();
     }
 
     @Test

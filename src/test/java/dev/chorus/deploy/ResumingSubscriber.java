@@ -21,13 +21,15 @@ import tools.jackson.databind.JsonNode;
 /**
  * A WebSocket client that behaves as SPEC §4 asks of real clients: subscribed to one group, and whenever its socket
  * closes (1012 on a graceful restart, or anything else) it reconnects through the same address and resubscribes
- * with {@code afterSeq} = the last seq it has. It keeps every seq it received, and notes gaps and duplicates.
+ * with {@code afterSeq} = the last seq it has. It keeps every seq it received, and notes gaps and duplicates. Like
+ * Chorus's own clients it authenticates with a first {@code auth} frame, never with a token in the URL.
  */
 final class ResumingSubscriber implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final URI uri;
+    private final String token;
     private final String group;
     private final ScheduledExecutorService reconnects = Executors.newSingleThreadScheduledExecutor();
     private final List<Long> seqs = new ArrayList<>();
@@ -38,7 +40,8 @@ final class ResumingSubscriber implements AutoCloseable {
     private volatile boolean closed;
 
     private ResumingSubscriber(Api api, String token, String group) {
-        this.uri = URI.create(api.base().replaceFirst("^http", "ws") + "/ws?access_token=" + token);
+        this.uri = URI.create(api.base().replaceFirst("^http", "ws") + "/ws");
+        this.token = token;
         this.group = group;
     }
 
@@ -57,6 +60,8 @@ final class ResumingSubscriber implements AutoCloseable {
         try {
             socket = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5)).buildAsync(uri, new Listener())
                     .get(10, TimeUnit.SECONDS);
+            // The server handles a socket's frames in order: the subscribe is handled once the socket is authenticated.
+            socket.sendText(Api.JSON.writeValueAsString(Map.of("type", "auth", "token", token)), true).get(5, TimeUnit.SECONDS);
             Map<String, Object> subscribe = new LinkedHashMap<>();
             subscribe.put("type", "subscribe");
             subscribe.put("groupId", group);

@@ -3,6 +3,7 @@ package dev.chorus.support;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,7 +42,26 @@ public final class WsClient implements AutoCloseable {
                 .buildAsync(URI.create(url), new Listener()).join();
     }
 
-    /** Connects with {@code ?access_token=} (or without, when token is null). */
+    /**
+     * Connects as Chorus's own clients do: no token in the URL (it would end up in logs), then a first {@code auth}
+     * frame; returns once the server answered {@code authenticated} (that frame is taken).
+     */
+    public static WsClient authenticated(Api api, String token) {
+        WsClient client = connect(api, null);
+        try {
+            client.send(Map.of("type", "auth", "token", token));
+            client.awaitType("authenticated");
+            return client;
+        } catch (RuntimeException | AssertionError refused) {
+            client.close();
+            throw refused;
+        }
+    }
+
+    /**
+     * Connects with the token in the URL, {@code ?access_token=}, which SPEC §4 still accepts from third-party clients
+     * (or without any token, when it is null).
+     */
     public static WsClient connect(Api api, String token) {
         String ws = api.base().replaceFirst("^http", "ws") + "/ws" + (token == null ? "" : "?access_token=" + token);
         return new WsClient(ws);
@@ -160,6 +180,18 @@ public final class WsClient implements AutoCloseable {
             seqs.add(frame.path("message").path("seq").asLong());
         }
         return seqs;
+    }
+
+    /** Sends one binary frame (SPEC §4 frames are text: the server must refuse it). */
+    public void sendBinary(byte[] bytes) {
+        socket.sendBinary(ByteBuffer.wrap(bytes), true).join();
+    }
+
+    /** Sends one text message split into these fragments (continuation frames). */
+    public void sendFragments(String... parts) {
+        for (int i = 0; i < parts.length; i++) {
+            socket.sendText(parts[i], i == parts.length - 1).join();
+        }
     }
 
     /** The close code, once the server closed the socket. */

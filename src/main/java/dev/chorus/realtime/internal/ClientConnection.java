@@ -6,7 +6,6 @@ import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.SendResult;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Set;
 import java.util.UUID;
@@ -34,14 +33,6 @@ import org.springframework.web.socket.adapter.NativeWebSocketSession;
  * queued are written, then the close frame) → closed.
  */
 final class ClientConnection {
-
-    /** A frame waiting to be written; {@code createdAt} is set for message frames, to measure fan-out latency. */
-    record Outbound(String json, Instant createdAt) {
-        /** What a frame counts against the buffer: its UTF-16 length, an upper bound of the heap it holds / 2. */
-        long weight() {
-            return json.length();
-        }
-    }
 
     private final WebSocketSession session;
     /** The container's asynchronous sender, or null for sessions that are not JSR-356 ones (then sends block). */
@@ -134,7 +125,7 @@ final class ClientConnection {
 
     /** Queues a frame without blocking; a full buffer closes the socket with 1008. */
     void send(String json) {
-        send(new Outbound(json, null));
+        send(Outbound.control(json));
     }
 
     void send(Outbound frame) {

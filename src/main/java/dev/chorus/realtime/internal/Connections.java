@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,7 +30,7 @@ class Connections implements HealthDetailContributor {
         this.slowDropped = Counter.builder("chorus.websocket.slow.consumers")
                 .description("sockets closed with 1008 because their send buffer filled").register(meters);
         this.fanOutLatency = Timer.builder("chorus.fanout.latency")
-                .description("from a message being accepted to its frame being written to a socket")
+                .description("from a message being accepted to its frame first being written to a socket on this instance")
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(10))
@@ -57,10 +58,13 @@ class Connections implements HealthDetailContributor {
     }
 
     /** Called by a connection's writer after each frame. */
-    void written(ClientConnection.Outbound frame) {
-        if (frame.createdAt() != null) {
+    void written(Outbound frame) {
+        if (frame.isMessage()) {
             delivered.increment();
-            fanOutLatency.record(Duration.between(frame.createdAt(), clock.instant()));
+            Instant acceptedAt = frame.firstTiming();
+            if (acceptedAt != null) {
+                fanOutLatency.record(Duration.between(acceptedAt, clock.instant()));
+            }
         }
     }
 

@@ -6,7 +6,7 @@ import java.util.UUID;
 /** A stored message on its way to sockets: what a feed needs to order it, and its frame, serialised once. */
 record Delivery(UUID groupId, long seq, Instant createdAt, String frame) {
 
-    ClientConnection.Outbound outbound() {
-        return new ClientConnection.Outbound(frame, createdAt);
+    Outbound outbound() {
+        return Outbound.live(frame, createdAt);
     }
 }

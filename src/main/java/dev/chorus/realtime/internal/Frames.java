@@ -5,12 +5,14 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /** The server → client frames of SPEC §4, as JSON text. */
 final class Frames {
 
-    static final JsonMapper JSON = JsonMapper.builder().build();
+    /** Reads client frames too: a frame naming a key twice is malformed (see ops.StrictJson for why). */
+    static final JsonMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     private Frames() {
     }

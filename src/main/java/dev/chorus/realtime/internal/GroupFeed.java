@@ -164,13 +164,13 @@ final class GroupFeed {
                 return;
             }
             for (Message m : missing) {
-                emit(m.seq(), new ClientConnection.Outbound(Frames.message(m), m.createdAt()));
+                emit(m.seq(), Outbound.live(Frames.message(m), m.createdAt()));
             }
             owner.repaired(missing.size());
         }
     }
 
-    private void emit(long seq, ClientConnection.Outbound frame) {
+    private void emit(long seq, Outbound frame) {
         lastSeq = seq;
         for (ClientConnection subscriber : subscribers) {
             subscriber.send(frame);
@@ -193,7 +193,7 @@ final class GroupFeed {
                     break;
                 }
                 for (Message m : page) {
-                    if (!connection.sendPatiently(new ClientConnection.Outbound(Frames.message(m), m.createdAt()), replayWait)) {
+                    if (!connection.sendPatiently(Outbound.replayed(Frames.message(m)), replayWait)) {
                         return; // the socket is closing: its close handler unsubscribes it
                     }
                 }

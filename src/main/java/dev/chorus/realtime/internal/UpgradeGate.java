@@ -94,7 +94,7 @@ class UpgradeGate implements HandshakeInterceptor, ReadinessCheck {
         return connections.count() >= maxConnections;
     }
 
-    private static boolean refuse(ServerHttpResponse response, HttpStatus status, String code, String message) {
+    static boolean refuse(ServerHttpResponse response, HttpStatus status, String code, String message) {
         response.setStatusCode(status);
         response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
         if (status == HttpStatus.TOO_MANY_REQUESTS || status == HttpStatus.SERVICE_UNAVAILABLE) {

@@ -23,19 +23,23 @@ class WebSocketConfiguration implements WebSocketConfigurer {
     private final SocketHandshakes handshakes;
     private final BrowserOrigins origins;
     private final UpgradeGate gate;
+    private final OriginCheck originCheck;
 
-    WebSocketConfiguration(RealtimeHandler handler, SocketHandshakes handshakes, BrowserOrigins origins, UpgradeGate gate) {
+    WebSocketConfiguration(RealtimeHandler handler, SocketHandshakes handshakes, BrowserOrigins origins, UpgradeGate gate,
+            OriginCheck originCheck) {
         this.handler = handler;
         this.handshakes = handshakes;
         this.origins = origins;
         this.gate = gate;
+        this.originCheck = originCheck;
     }
 
     @Override
     public void registerWebSocketHandlers(WebSocketHandlerRegistry registry) {
-        // Spring's origin check (same origin, or one of these) runs after the interceptors added here; UpgradeGate
-        // gives back a quota slot it took when a later check refuses the upgrade.
-        registry.addHandler(handler, "/ws").addInterceptors(handshakes, gate)
+        // Spring's origin check (same origin, or one of these) runs after the interceptors added here; OriginCheck,
+        // the last of them, makes the same check first so that a refusal is a 403 in the error shape, never a 500.
+        // UpgradeGate gives back a quota slot it took when a later check refuses the upgrade.
+        registry.addHandler(handler, "/ws").addInterceptors(handshakes, gate, originCheck)
                 .setAllowedOrigins(origins.allowed().toArray(String[]::new));
     }
 
