@@ -117,7 +117,11 @@ class HealthAndHeadersTest {
         Response page = api.get("/", null);
         assertThat(page.status()).isEqualTo(200);
         assertThat(page.header("Content-Type")).startsWith("text/html");
-        assertThat(page.raw().body()).contains("/api/auth/login").contains("/ws?access_token=");
+        assertThat(page.raw().body()).contains("/api/auth/login").contains("/app/chorus-client.js")
+                .as("the page authenticates its socket with a first auth frame, never in the URL").doesNotContain("access_token");
+        Response client = api.get("/app/chorus-client.js", null);
+        assertThat(client.status()).isEqualTo(200);
+        assertThat(client.raw().body()).contains("export class ChorusClient");
     }
 
     @Test
