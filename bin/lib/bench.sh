@@ -133,8 +133,9 @@ bench_connections() {
     esac
   done
   ulimit -n 100000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-  bench_tools
-  bench_cluster_up "$n"
+  # stdout carries only the JSON line: the build's and the cluster's chatter goes to stderr
+  bench_tools >&2
+  bench_cluster_up "$n" >&2
   if [ "$storm" = yes ]; then bench_restart_stopped "$n" & BENCH_SUPERVISOR=$!; fi
   bench_java dev.chorus.bench.ConnectionsBenchmark --url "http://127.0.0.1:$LB_PORT" --run-dir "$RUN" \
     --instances "$n" "${args[@]}"

@@ -85,7 +85,16 @@ public final class ConnectionsBenchmark {
             result.put("connectSeconds", round(connectS));
             result.put("connectPerSecond", round(idle.open() / connectS));
             idleFor(options.idleS());
-            List<HeapHistogram> after = instances.stream().map(InstanceProcess::histogram).toList();
+            List<HeapHistogram> after;
+            try {
+                after = instances.stream().map(InstanceProcess::histogram).toList();
+            } catch (RuntimeException wedged) {
+                // An instance whose heap is full may not even answer jcmd: say so, with what else can be measured.
+                result.put("heapError", wedged.getMessage());
+                result.put("rssAfter", instances.stream().mapToLong(InstanceProcess::rssBytes).sum());
+                result.put("atRest", atRest(instances));
+                return result;
+            }
             long heapBefore = before.stream().mapToLong(HeapHistogram::totalBytes).sum();
             long heapAfter = after.stream().mapToLong(HeapHistogram::totalBytes).sum();
             long rssAfter = instances.stream().mapToLong(InstanceProcess::rssBytes).sum();
@@ -96,7 +105,7 @@ public final class ConnectionsBenchmark {
             result.put("rssAfter", rssAfter);
             result.put("rssBytesPerSocket", Math.round((double) (rssAfter - rssBefore) / Math.max(1, idle.open())));
             result.put("socketsStillOpen", idle.open());
-            result.put("atRest", atRest());
+            result.put("atRest", atRest(instances));
             result.put("grownPerSocket", HeapHistogram.perSocket(grown(before, after), idle.open()));
             if (options.storm()) {
                 result.put("storm", storms(idle, before));
@@ -136,7 +145,7 @@ public final class ConnectionsBenchmark {
     }
 
     /** Each instance's CPU over the rest period, in % of one core, and the machine's load average meanwhile. */
-    private Map<String, Object> atRest() throws InterruptedException {
+    private Map<String, Object> atRest(List<InstanceProcess> instances) throws InterruptedException {
         BenchLog.say("measuring CPU at rest for " + options.restS() + " s");
         long[] from = instances.stream().mapToLong(InstanceProcess::cpuTicks).toArray();
         double loadFrom = InstanceProcess.loadAverage();
@@ -206,6 +215,7 @@ public final class ConnectionsBenchmark {
             figures.put("survivorSockets", idle.open());
             figures.put("survivorHeapUsed", now.totalBytes());
             figures.put("survivorRss", others.getFirst().rssBytes());
+            figures.put("survivorAtRest", atRest(others));
             if (survivor < baseline.size() && victim == 0) {
                 figures.put("survivorHeapBytesPerSocket",
                         Math.round((double) (now.totalBytes() - baseline.get(survivor).totalBytes()) / Math.max(1, idle.open())));

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * A class histogram of live objects as {@code jcmd PID GC.class_histogram} prints it (the command runs a full GC
  * first, so its total is the heap in use by live objects, to the byte), and what grew between two of them.
  */
-record HeapHistogram(long totalBytes, Map<String, Long> bytesByClass, Map<String, Long> instancesByClass) {
+public record HeapHistogram(long totalBytes, Map<String, Long> bytesByClass, Map<String, Long> instancesByClass) {
 
     private static final Pattern ROW = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+).*$");
     private static final Pattern TOTAL = Pattern.compile("^Total\\s+(\\d+)\\s+(\\d+)\\s*$");
@@ -22,7 +22,7 @@ record HeapHistogram(long totalBytes, Map<String, Long> bytesByClass, Map<String
     record Growth(String className, long bytes, long instances) {
     }
 
-    static HeapHistogram parse(String jcmdOutput) {
+    public static HeapHistogram parse(String jcmdOutput) {
         Map<String, Long> bytes = new HashMap<>();
         Map<String, Long> instances = new HashMap<>();
         long total = -1;

@@ -153,6 +153,7 @@ final class IdleSockets implements AutoCloseable {
                 ctx.writeAndFlush(new TextWebSocketFrame("{\"type\":\"auth\",\"token\":\"" + token + "\"}"));
             } else if (event == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
                 finish("handshake timeout");
+                ctx.close();
             }
             ctx.fireUserEventTriggered(event);
         }
