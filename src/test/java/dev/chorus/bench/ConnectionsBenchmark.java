@@ -30,7 +30,7 @@ public final class ConnectionsBenchmark {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final int TOP_CLASSES = 40;
-    private static final Duration SETTLE = Duration.ofSeconds(180);
+    private static final Duration SETTLE = Duration.ofSeconds(300);
 
     private final ConnectionsOptions options;
     private final List<InstanceProcess> instances = new ArrayList<>();

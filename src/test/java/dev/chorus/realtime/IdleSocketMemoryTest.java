@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * with 503 and says so on readiness, while the open sockets, the HTTP API and liveness keep working. The heap is
  * read from a class histogram (jcmd runs a full GC first), so the figure is the live objects, not GC timing.
  */
+@Tag("process")
 class IdleSocketMemoryTest {
 
     static final int SOCKETS = 300;
