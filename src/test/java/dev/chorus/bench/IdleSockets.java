@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
@@ -40,7 +41,9 @@ import tools.jackson.databind.json.JsonMapper;
 final class IdleSockets implements AutoCloseable {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final int MAX_RETRIES = 5;
+    /** A client gives up after this many failed reconnections in a row (with the backoff, about two minutes). */
+    private static final int MAX_RETRIES = 10;
+    private static final long MAX_BACKOFF_MS = 16_000;
 
     private final MultiThreadIoEventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Bootstrap bootstrap;
@@ -196,9 +199,8 @@ final class IdleSockets implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            String message = String.valueOf(cause.getMessage());
-            finish(message.contains("status") ? "upgrade refused: " + message.replaceAll(".*status:?\\s*", "")
-                    : cause.getClass().getSimpleName());
+            finish(cause instanceof WebSocketClientHandshakeException refused && refused.response() != null
+                    ? "upgrade refused: " + refused.response().status().code() : cause.getClass().getSimpleName());
             ctx.close();
         }
 
@@ -240,12 +242,14 @@ final class IdleSockets implements AutoCloseable {
             }
         }
 
+        /** After a random delay up to the jitter, plus an exponential backoff once attempts failed (0.5 s, 1 s ...). */
         private void reconnectLater() {
             reconnecting.incrementAndGet();
+            long backoff = retries == 0 ? 0 : Math.min(MAX_BACKOFF_MS, 250L << retries);
             loop.schedule(() -> {
                 reconnecting.decrementAndGet();
                 connect(this, false);
-            }, jitterMs == 0 ? 0 : jitter.nextInt(jitterMs), TimeUnit.MILLISECONDS);
+            }, backoff + (jitterMs == 0 ? 0 : jitter.nextInt(jitterMs)), TimeUnit.MILLISECONDS);
         }
     }
 }
