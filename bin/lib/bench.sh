@@ -1,4 +1,4 @@
-# bench.sh — sourced by bin/chorus: bench http and bench ws.
+# bench.sh — sourced by bin/chorus: bench http, bench ws and bench connections.
 
 # bench http|ws: a dedicated cluster of N instances (--instances, default 3) behind its own nginx, state in
 # .chorus/bench/, nginx on :9080 and instances on :9081... (CHORUS_BENCH_PORT moves them all), rate limits off,
@@ -8,8 +8,10 @@ cmd_bench() {
   case "$kind" in
     http) bench_http "$@" ;;
     ws) bench_ws "$@" ;;
+    connections) bench_connections "$@" ;;
     *) die "usage: bin/chorus bench http [--instances N] [--profile read|mixed|both] [--mix read:70,write:25,refresh:3,login:2] [--duration S] [--warmup S] [--connections C] [--threads T]
-       bin/chorus bench ws [--instances N] [--subscribers N] [--groups G] [--publishers P] [--rate R] [--duration S] [--warmup S] [--ramp [--step S] [--max-rate M] [--p99-ms L]]" ;;
+       bin/chorus bench ws [--instances N] [--subscribers N] [--groups G] [--publishers P] [--rate R] [--duration S] [--warmup S] [--ramp [--step S] [--max-rate M] [--p99-ms L]]
+       bin/chorus bench connections [--instances N] [--count N] [--direct] [--groups G] [--idle S] [--rest S] [--connecting C] [--storm [--jitter-ms MS]]" ;;
   esac
 }
 
@@ -29,9 +31,7 @@ bench_cluster_up() {
   trap 'exit 143' TERM
   # Access tokens outlive a long ramp: the bench measures delivery, not re-authentication.
   for i in $(seq 1 "$n"); do
-    start_instance "bench-$i" $((BASE_PORT + i - 1)) RATE_LIMIT_PER_USER=0 RATE_LIMIT_PER_IP=0 RATE_LIMIT_LOGIN=0 \
-      RATE_LIMIT_LOGIN_PER_IP=0 PASSWORD_HASH_WAIT=PT60S \
-      ACCESS_TOKEN_TTL=PT12H LOGGING_LEVEL_ROOT=WARN CHORUS_REDIS_PREFIX=chorus-bench:
+    bench_instance_start "$i"
     names+=("bench-$i")
   done
   await_ready "${names[@]}"
@@ -39,8 +39,15 @@ bench_cluster_up() {
   lb_start
 }
 
+bench_instance_start() {
+  start_instance "bench-$1" $((BASE_PORT + $1 - 1)) RATE_LIMIT_PER_USER=0 RATE_LIMIT_PER_IP=0 RATE_LIMIT_LOGIN=0 \
+    RATE_LIMIT_LOGIN_PER_IP=0 PASSWORD_HASH_WAIT=PT60S \
+    ACCESS_TOKEN_TTL=PT12H LOGGING_LEVEL_ROOT=WARN CHORUS_REDIS_PREFIX=chorus-bench:
+}
+
 # On exit: stops the benchmark cluster; its state directory goes too unless the benchmark failed (then its logs help).
 bench_cluster_down() {
+  if [ -n "${BENCH_SUPERVISOR:-}" ]; then touch "$RUN/supervisor.stop"; wait "$BENCH_SUPERVISOR" 2>/dev/null || true; fi
   cmd_down >/dev/null 2>&1 || true
   if [ "$1" -eq 0 ]; then rm -rf "$RUN"; else say "the benchmark cluster's logs: $RUN/"; fi
 }
@@ -110,4 +117,37 @@ bench_ws() {
   bench_tools
   bench_cluster_up "$n"
   bench_java dev.chorus.bench.FanOutBenchmark --url "http://127.0.0.1:$LB_PORT" --instances "$n" "${args[@]}"
+}
+
+# bench connections: idle sockets and what they cost (ConnectionsBenchmark). 20,000 sockets need more descriptors than
+# the usual 1024 (or this machine's 20,000) in the client, nginx and the instance: the limit is raised for this
+# command's processes only. With --storm a supervisor starts again each instance the benchmark stops with SIGTERM,
+# as a process manager would, so that the next storm has somewhere to go.
+bench_connections() {
+  local n=1 storm=no args=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --instances) n=${2:?}; shift 2 ;;
+      --storm) storm=yes; args+=("$1"); shift ;;
+      *) args+=("$1"); shift ;;
+    esac
+  done
+  ulimit -n 100000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+  # stdout carries only the JSON line: the build's and the cluster's chatter goes to stderr
+  bench_tools >&2
+  bench_cluster_up "$n" >&2
+  if [ "$storm" = yes ]; then bench_restart_stopped "$n" & BENCH_SUPERVISOR=$!; fi
+  bench_java dev.chorus.bench.ConnectionsBenchmark --url "http://127.0.0.1:$LB_PORT" --run-dir "$RUN" \
+    --instances "$n" "${args[@]}"
+}
+
+# bench_restart_stopped N: until the benchmark ends (bench_cluster_down leaves supervisor.stop), starts again any of
+# the N instances that exited.
+bench_restart_stopped() {
+  local i
+  trap - EXIT INT TERM
+  while [ ! -f "$RUN/supervisor.stop" ]; do
+    for i in $(seq 1 "$1"); do alive "$RUN/bench-$i.pid" || bench_instance_start "$i"; done
+    sleep 1
+  done
 }

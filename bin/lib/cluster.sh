@@ -50,9 +50,10 @@ start_instance() {
   echo "$port" | write_atomically "$RUN/$name.port"
 }
 
-# await_ready NAME...: waits until each answers /health/ready with 200
+# await_ready NAME...: waits until each answers /health/ready with 200, at most CHORUS_READY_TIMEOUT seconds (120)
 await_ready() {
-  local name pending deadline=$((SECONDS + 120))
+  local name pending limit=${CHORUS_READY_TIMEOUT:-120} deadline
+  deadline=$((SECONDS + limit))
   say "waiting for $* to be ready"
   while :; do
     pending=0
@@ -63,7 +64,7 @@ await_ready() {
     [ $pending -eq 0 ] && return
     if [ $SECONDS -ge $deadline ]; then
       for name in "$@"; do say "$name: $(curl -s --max-time 2 "http://127.0.0.1:$(cat "$RUN/$name.port")/health/ready")"; done
-      die "not ready after 120 s: $*; see $(log_hint NAME)"
+      die "not ready after $limit s (CHORUS_READY_TIMEOUT): $*; see $(log_hint NAME)"
     fi
     sleep 0.5
   done

@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ChorusProcess implements AutoCloseable {
 
+    private static final String DEFAULT_HEAP = "256m";
+
     private final String id;
     private final Process process;
     private final Api api;
@@ -24,8 +26,10 @@ public final class ChorusProcess implements AutoCloseable {
     private final int port;
     private final Map<String, String> env;
     private final List<String> springArgs;
+    private final String maxHeap;
 
-    private ChorusProcess(String id, Process process, int port, Path log, Map<String, String> env, List<String> springArgs) {
+    private ChorusProcess(String id, Process process, int port, Path log, Map<String, String> env, List<String> springArgs,
+            String maxHeap) {
         this.id = id;
         this.process = process;
         this.api = new Api("http://127.0.0.1:" + port);
@@ -33,6 +37,7 @@ public final class ChorusProcess implements AutoCloseable {
         this.port = port;
         this.env = env;
         this.springArgs = springArgs;
+        this.maxHeap = maxHeap;
     }
 
     /**
@@ -40,9 +45,14 @@ public final class ChorusProcess implements AutoCloseable {
      * the port first, tries again on another one.
      */
     public static ChorusProcess start(String id, Map<String, String> env, String... springArgs) {
+        return startWithHeap(id, DEFAULT_HEAP, env, springArgs);
+    }
+
+    /** As {@link #start}, with this largest heap ({@code -Xmx}, e.g. "96m") instead of the default 256m. */
+    public static ChorusProcess startWithHeap(String id, String maxHeap, Map<String, String> env, String... springArgs) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return start(id, FreePorts.pick(), false, Map.copyOf(env), List.of(springArgs));
+                return start(id, FreePorts.pick(), false, Map.copyOf(env), List.of(springArgs), maxHeap);
             } catch (PortInUse e) {
                 if (attempt == 3) {
                     throw e;
@@ -59,22 +69,23 @@ public final class ChorusProcess implements AutoCloseable {
         if (process.isAlive()) {
             throw new IllegalStateException(id + " is still running (pid " + process.pid() + ")");
         }
-        return start(id, port, true, env, springArgs);
+        return start(id, port, true, env, springArgs, maxHeap);
     }
 
-    private static ChorusProcess start(String id, int port, boolean appendLog, Map<String, String> env, List<String> springArgs) {
+    private static ChorusProcess start(String id, int port, boolean appendLog, Map<String, String> env, List<String> springArgs,
+            String maxHeap) {
         try {
             Path logs = Files.createDirectories(Path.of("target", "process-logs"));
             Path log = logs.resolve(id + ".log");
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "dev.chorus.ChorusApplication"));
+                    "-Xmx" + maxHeap, "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "dev.chorus.ChorusApplication"));
             command.addAll(springArgs);
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(appendLog ? ProcessBuilder.Redirect.appendTo(log.toFile()) : ProcessBuilder.Redirect.to(log.toFile()));
             builder.environment().putAll(env);
             builder.environment().put("INSTANCE_ID", id);
             builder.environment().put("PORT", Integer.toString(port));
-            ChorusProcess started = new ChorusProcess(id, builder.start(), port, log, env, springArgs);
+            ChorusProcess started = new ChorusProcess(id, builder.start(), port, log, env, springArgs, maxHeap);
             try {
                 started.awaitReady(Duration.ofSeconds(90));
             } catch (RuntimeException notReady) {

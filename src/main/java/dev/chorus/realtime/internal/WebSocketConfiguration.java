@@ -19,6 +19,8 @@ import org.springframework.web.socket.server.standard.ServletServerContainerFact
 @EnableWebSocket
 class WebSocketConfiguration implements WebSocketConfigurer {
 
+    private static final int BINARY_BUFFER_BYTES = 256;
+
     private final RealtimeHandler handler;
     private final SocketHandshakes handshakes;
     private final BrowserOrigins origins;
@@ -47,9 +49,10 @@ class WebSocketConfiguration implements WebSocketConfigurer {
     ServletServerContainerFactoryBean webSocketContainer(RealtimeProperties properties) {
         ServletServerContainerFactoryBean container = new ServletServerContainerFactoryBean();
         // The container allocates these per socket, up front: small parts are enough, since RealtimeHandler takes
-        // partial messages and joins them (a 64 KiB buffer here cost ~200 KB of heap per idle socket).
+        // partial messages and joins them (a 64 KiB buffer here cost ~200 KB of heap per idle socket). Binary
+        // messages are only answered with an error, so their buffer is smaller still.
         container.setMaxTextMessageBufferSize(properties.receiveBufferChars());
-        container.setMaxBinaryMessageBufferSize(properties.receiveBufferChars());
+        container.setMaxBinaryMessageBufferSize(BINARY_BUFFER_BYTES);
         container.setMaxSessionIdleTimeout(0L);
         return container;
     }
