@@ -27,7 +27,7 @@ final class LoadLoop implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong succeeded = new AtomicLong();
-    /** Requests sent again because their connection closed before any answer (see record). */
+    /** Requests sent again because their connection closed before a whole answer (see record). */
     private final AtomicLong closedBeforeAnswer = new AtomicLong();
     private final Queue<String> failures = new ConcurrentLinkedQueue<>();
     private final Map<String, AtomicLong> byInstance = new ConcurrentHashMap<>();
@@ -79,12 +79,16 @@ final class LoadLoop implements AutoCloseable {
             try {
                 r = call.get();
             } catch (RuntimeException e) {
-                if (!String.valueOf(e.getMessage()).contains("received no bytes")) {
+                String why = String.valueOf(e.getMessage());
+                if (!why.contains("received no bytes") && !why.contains("bytes received")) {
                     throw e;
                 }
-                // A keep-alive connection closed by the balancer (an old nginx worker at a reload) before any byte of an
-                // answer: the request never got one, and a real client sends it again. Every request of the loops is
-                // safe to repeat (reads, or posts carrying a clientMessageId).
+                // A connection closed by the balancer before its answer was complete: an old nginx worker at a reload
+                // closes an idle keep-alive connection as a request arrives on it ("received no bytes"), and when its
+                // worker_shutdown_timeout ends it drops whatever it still holds, an answer half sent included ("fixed
+                // content-length: N, bytes received: M"; it writes no access-log line for it). The client never got
+                // a whole answer, and a real client sends it again. Every request of the loops is safe to repeat
+                // (reads, or posts carrying a clientMessageId).
                 closedBeforeAnswer.incrementAndGet();
                 r = call.get();
             }
