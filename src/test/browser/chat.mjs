@@ -5,20 +5,13 @@
 //
 // Run by dev.chorus.deploy.BrowserChatTest:  CHORUS_URL=http://127.0.0.1:PORT SCREENSHOTS=target/browser node chat.mjs
 // Prints one "ok - ..." line per step; exits non-zero on the first failure or on any uncaught error in a page.
-import { mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { cast, required, step } from './people.mjs';
 
 const base = required('CHORUS_URL');
 const screenshots = required('SCREENSHOTS');
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 const wait = { timeout: 15_000 };
-const password = 'correct horse battery';
-const run = Date.now().toString(36);
-
-mkdirSync(screenshots, { recursive: true });
-const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-background-networking'] });
-const pageErrors = [];
-const people = [];
+const { browser, pageErrors, people, person, register, connected, online, shoot } =
+  await cast({ base, screenshots, wait, viewport: { width: 1000, height: 600 } });
 try {
   const ada = await person('Ada');
   const bob = await person('Bob');
@@ -90,33 +83,9 @@ try {
   await browser.close();
 }
 
-async function person(name) {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 600 } });
-  const page = await context.newPage();
-  page.on('pageerror', e => pageErrors.push(`${name}: ${e.message}`));
-  const p = { name, email: `${name.toLowerCase()}-${run}@example.test`, page };
-  people.push(p);
-  await page.goto(base + '/');
-  return p;
-}
 
-async function register(p) {
-  await p.page.locator('#login').waitFor({ state: 'visible', ...wait });
-  await p.page.fill('#email', p.email);
-  await p.page.fill('#password', password);
-  await p.page.fill('#displayName', p.name);
-  await p.page.click('#registerBtn');
-  await p.page.locator('aside').waitFor({ state: 'visible', ...wait });
-  await connected(p);
-}
 
-async function connected(p) {
-  await p.page.locator('#status[data-state="connected"]').waitFor(wait);
-}
 
-async function online(p, ...names) {
-  for (const n of names) await p.page.locator('#online div', { hasText: new RegExp(`^${n} \\(`) }).waitFor(wait);
-}
 
 async function say(p, text) {
   await p.page.fill('#content', text);
@@ -127,15 +96,5 @@ async function seen(p, text) {
   await p.page.locator('#log div.message', { hasText: text }).waitFor(wait);
 }
 
-async function shoot(p, file) {
-  await p.page.screenshot({ path: `${screenshots}/${file}.png` });
-}
 
-function step(what) {
-  console.log('ok - ' + what);
-}
 
-function required(name) {
-  if (!process.env[name]) throw new Error(`${name} is not set`);
-  return process.env[name];
-}

@@ -7,22 +7,16 @@
 //   "control: restart <instanceId>" / "control: kill <instanceId>", answered with one line on stdin once done.
 //   CHORUS_URL=http://127.0.0.1:PORT SCREENSHOTS=target/browser node restarts.mjs
 // Prints one "ok - ..." line per step; exits non-zero on the first failure or on any uncaught error in a page.
-import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { chromium } from 'playwright-core';
+import { cast, required, step } from './people.mjs';
 
 const base = required('CHORUS_URL');
 const screenshots = required('SCREENSHOTS');
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 const wait = { timeout: 20_000 };
-const password = 'correct horse battery';
-const run = Date.now().toString(36);
 const answers = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 
-mkdirSync(screenshots, { recursive: true });
-const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-background-networking'] });
-const pageErrors = [];
-const people = [];
+const { browser, password, pageErrors, people, person, register, connected, online, shoot } =
+  await cast({ base, screenshots, wait, viewport: { width: 1000, height: 900 }, emailTag: '-restarts', fullPage: true });
 try {
   const ada = await person('Ada');
   const bob = await person('Bob');
@@ -156,43 +150,9 @@ function show(messages) {
   return messages.map(m => `${m.seq}:${m.content}`).join(', ');
 }
 
-async function person(name) {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
-  const page = await context.newPage();
-  page.on('pageerror', e => pageErrors.push(`${name}: ${e.message}`));
-  const p = { name, email: `${name.toLowerCase()}-restarts-${run}@example.test`, page };
-  people.push(p);
-  await page.goto(base + '/');
-  return p;
-}
 
-async function register(p) {
-  await p.page.locator('#login').waitFor({ state: 'visible', ...wait });
-  await p.page.fill('#email', p.email);
-  await p.page.fill('#password', password);
-  await p.page.fill('#displayName', p.name);
-  await p.page.click('#registerBtn');
-  await p.page.locator('aside').waitFor({ state: 'visible', ...wait });
-  await connected(p);
-}
 
-async function connected(p) {
-  await p.page.locator('#status[data-state="connected"]').waitFor(wait);
-}
 
-async function online(p, ...names) {
-  for (const n of names) await p.page.locator('#online div', { hasText: new RegExp(`^${n} \\(`) }).waitFor(wait);
-}
 
-async function shoot(p, file) {
-  await p.page.screenshot({ path: `${screenshots}/${file}.png`, fullPage: true });
-}
 
-function step(what) {
-  console.log('ok - ' + what);
-}
 
-function required(name) {
-  if (!process.env[name]) throw new Error(`${name} is not set`);
-  return process.env[name];
-}
