@@ -42,7 +42,7 @@ public record DatabaseUrl(String host, int port, String database, String usernam
             pass = parts.length > 1 ? decode(parts[1]) : null;
         }
         int port = uri.getPort() == -1 ? 5432 : uri.getPort();
-        checkRootCertificate(variable, uri.getRawQuery());
+        checkQuery(variable, uri.getRawQuery());
         return new DatabaseUrl(uri.getHost(), port, decode(path), user, pass, uri.getRawQuery());
     }
 
@@ -65,12 +65,20 @@ public record DatabaseUrl(String host, int port, String database, String usernam
         return URLDecoder.decode(s, StandardCharsets.UTF_8);
     }
 
-    /** {@code sslrootcert} (the CA that verify-ca and verify-full check the server against) must be a readable file. */
-    private static void checkRootCertificate(String variable, String query) {
+    /**
+     * {@code sslrootcert} (the CA that verify-ca and verify-full check the server against) must be a readable file;
+     * no password may hide in the query.
+     */
+    private static void checkQuery(String variable, String query) {
         if (query == null) {
             return;
         }
         for (String param : query.split("&")) {
+            if (param.startsWith("password=")) {
+                // The JDBC URL, query and all, is logged at start-up (Flyway's "Database: ..." line).
+                throw new InvalidSettingsException(variable + ": give the password in the URL's user part "
+                        + "(postgresql://user:password@host/db), not in its query, which is logged");
+            }
             if (param.startsWith("sslrootcert=")) {
                 String path = decode(param.substring("sslrootcert=".length()));
                 if (!CertificateFiles.readablePem(path)) {

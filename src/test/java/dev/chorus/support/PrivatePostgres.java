@@ -143,7 +143,7 @@ public final class PrivatePostgres implements AutoCloseable {
         try {
             Files.writeString(file, content, StandardCharsets.ISO_8859_1);
             if (ROOT) {
-                run("chown", "postgres:postgres", file.toString());
+                runAsIs(List.of("chown", "postgres:postgres", file.toString()));
             }
         } catch (IOException e) {
             throw new IllegalStateException(e);

@@ -216,6 +216,8 @@ class StartupSettingsTest {
         Map<String, String> env = with("DATABASE_REPLICA_URLS", "postgresql://ro@r1:5433/chat, mysql://ro:secret-pw@r2/chat");
         assertThatThrownBy(() -> StartupSettings.toProperties(env)).hasMessageStartingWith("DATABASE_REPLICA_URLS (URL 2) is malformed")
                 .hasMessageNotContaining("secret-pw");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("DATABASE_URL", "postgresql://app@db/chat?password=hunter2")))
+                .hasMessageContaining("not in its query").hasMessageNotContaining("hunter2");
         assertThatThrownBy(() -> StartupSettings.toProperties(with("DATABASE_REPLICA_MAX_LAG", "2s")))
                 .hasMessageStartingWith("DATABASE_REPLICA_MAX_LAG must be");
         assertThat(StartupSettings.toProperties(with("DATABASE_REPLICA_URLS", "postgresql://ro@r1:5433/chat")))
