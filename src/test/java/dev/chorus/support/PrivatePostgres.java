@@ -122,7 +122,7 @@ public final class PrivatePostgres implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        run("chmod", "600", file.toString());
+        runAsIs(List.of("chmod", "600", file.toString()));
     }
 
     private void configure(Map<String, String> settings) {
@@ -177,7 +177,7 @@ public final class PrivatePostgres implements AutoCloseable {
     /** Runs a server command as the server's user. */
     private void run(String... command) {
         List<String> full = new ArrayList<>();
-        if (ROOT && !command[0].equals("chmod")) {
+        if (ROOT) {
             full.addAll(List.of("runuser", "-u", "postgres", "--"));
         }
         full.addAll(List.of(command));
