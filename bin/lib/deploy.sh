@@ -7,7 +7,8 @@
 # the next deploy). What decides (the health gate, the canary's verdict) is Java (src/test/java/dev/chorus/opskit);
 # this file only puts the steps in order.
 
-GATE_TIMEOUT=120   # seconds a new instance has to pass its health gate (--gate-timeout)
+GATE_TIMEOUT=60    # seconds a new instance has, from its first answer, to be ready and steady (--gate-timeout)
+START_TIMEOUT=${CHORUS_START_TIMEOUT:-300} # seconds it has to answer at all (a loaded machine starts JVMs slowly)
 GATE_STABLE=3      # seconds it must then stay ready
 CANARY_TIME=60     # seconds the canary is watched (--canary-time)
 MAX_ERROR_RATE=0.01
@@ -62,7 +63,8 @@ retire() {
 gate() {
   local args=() name
   for name; do args+=(--instance "$name=$(cat "$RUN/$name.port"):$(cat "$RUN/$name.pid")"); done
-  tools_java dev.chorus.opskit.HealthGate --timeout "$GATE_TIMEOUT" --stable "$GATE_STABLE" "${args[@]}"
+  tools_java dev.chorus.opskit.HealthGate --start-timeout "$START_TIMEOUT" --timeout "$GATE_TIMEOUT" --stable "$GATE_STABLE" \
+    "${args[@]}"
 }
 
 # free_slots N: the N lowest instance numbers no instance uses (chorus-K listens on CHORUS_BASE_PORT + K - 1).

@@ -75,9 +75,10 @@ class DeployStrategiesTest {
         String releaseB = builds.releaseB();
         underSteadyLoad(builds.a(), (chorus, traffic) -> {
             Result failed = chorus.chorus(COMMAND, "deploy", "--strategy", "blue-green", "--jar", builds.broken().toString(),
-                    "--gate-timeout", "20");
+                    "--gate-timeout", "15");
             assertThat(failed.exit()).as("exit of a deploy that was rolled back").isEqualTo(1);
-            assertThat(failed.output()).contains("not ready and steady", "broken-build", "the live set was never touched");
+            assertThat(failed.output()).contains("not ready and steady for 3 s within 15 s of its first answer", "broken-build",
+                    "the live set was never touched");
             assertThat(chorus.builds()).isEqualTo(Map.of("chorus-1", releaseA, "chorus-2", releaseA));
 
             chorus.succeed(COMMAND, "deploy", "--strategy", "blue-green", "--jar", builds.b().toString());
@@ -134,6 +135,7 @@ class DeployStrategiesTest {
                 traffic.load.stop();
                 assertThat(traffic.load.failures()).as("failed requests").isEqualTo(expectedFailures);
                 traffic.assertNothingLost(cluster);
+                System.out.print(chorus.transcript()); // in target/surefire-reports/*-output.txt
             } catch (AssertionError | RuntimeException e) {
                 throw new AssertionError(e.getMessage() + "\n" + chorus.diagnostics(), e);
             }

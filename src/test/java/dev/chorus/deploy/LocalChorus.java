@@ -57,6 +57,11 @@ final class LocalChorus implements AutoCloseable {
                 // the load loops measure the deploy, not the limiter
                 "RATE_LIMIT_PER_USER", "0", "RATE_LIMIT_PER_IP", "0"));
         chorus.settings.put("RATE_LIMIT_LOGIN_PER_IP", "0");
+        // With six builds sharing two cores (load 30 and more), an instance's first Redis connection has been seen to
+        // take longer than the 2 s of application.properties, and the instance stopped at start-up: the deploy then
+        // rolled back as it should, but the test is about the deploy, not about start-up on a starved machine.
+        chorus.settings.put("SPRING_DATA_REDIS_TIMEOUT", "10s");
+        chorus.settings.put("SPRING_DATA_REDIS_CONNECT_TIMEOUT", "10s");
         chorus.note("state in " + dir + ", balancer on " + lbPort + ", database " + cluster.database());
         return chorus;
     }
@@ -109,6 +114,11 @@ final class LocalChorus implements AutoCloseable {
 
     void note(String line) {
         transcript.append("# ").append(line).append('\n');
+    }
+
+    /** Every command run so far with its output, exit code and duration. */
+    String transcript() {
+        return transcript.toString();
     }
 
     /** The transcript of every command, then the last lines of each log in the state directory. */

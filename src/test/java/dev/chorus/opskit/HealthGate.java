@@ -16,10 +16,11 @@ import java.util.Set;
  * The health gate of a deploy: new instances must each become ready on their port, answer as themselves, have an
  * API that refuses an unauthenticated call with a 4xx (not a 5xx), and stay so for a stable window, before they
  * take traffic. Exits 0 when every instance passed, 1 when any failed (each one's summary on stdout), 2 on bad
- * usage.
+ * usage. {@code --start-timeout}: how long an instance may take to answer at all; {@code --timeout}: how long, from
+ * its first answer, it may take to be ready and steady (see {@link GateState}).
  *
  * <pre>
- * HealthGate --instance NAME=PORT[:PID] [--instance ...] [--timeout 120] [--stable 3]
+ * HealthGate --instance NAME=PORT[:PID] [--instance ...] [--start-timeout 300] [--timeout 120] [--stable 3]
  * </pre>
  * With a PID, an instance whose process exits fails at once instead of at the deadline.
  */
@@ -55,32 +56,29 @@ public final class HealthGate {
 
     public static void main(String[] args) throws InterruptedException {
         List<Target> targets = new ArrayList<>();
-        Duration timeout;
-        Duration stable;
+        List<GateState> states;
         try {
-            ToolOptions options = ToolOptions.parse(Set.of("instance", "timeout", "stable"), args);
+            ToolOptions options = ToolOptions.parse(Set.of("instance", "start-timeout", "timeout", "stable"), args);
             options.all("instance").forEach(spec -> targets.add(Target.parse(spec)));
             if (targets.isEmpty() || !options.positional().isEmpty()) {
-                throw new IllegalArgumentException("usage: HealthGate --instance NAME=PORT[:PID] ... [--timeout S] [--stable S]");
+                throw new IllegalArgumentException(
+                        "usage: HealthGate --instance NAME=PORT[:PID] ... [--start-timeout S] [--timeout S] [--stable S]");
             }
-            timeout = options.seconds("timeout", Duration.ofSeconds(120));
-            stable = options.seconds("stable", Duration.ofSeconds(3));
+            Duration startTimeout = options.seconds("start-timeout", Duration.ofSeconds(300));
+            Duration timeout = options.seconds("timeout", Duration.ofSeconds(120));
+            Duration stable = options.seconds("stable", Duration.ofSeconds(3));
+            Instant now = Instant.now();
+            states = targets.stream().map(t -> new GateState(t.name(), stable, now, startTimeout, timeout)).toList();
         } catch (IllegalArgumentException e) {
             System.err.println("health gate: " + e.getMessage());
             System.exit(2);
             return;
         }
-        System.exit(run(targets, timeout, stable) ? 0 : 1);
+        System.exit(run(targets, states) ? 0 : 1);
     }
 
-    static boolean run(List<Target> targets, Duration timeout, Duration stable) throws InterruptedException {
-        List<GateState> states = targets.stream().map(t -> new GateState(t.name(), stable)).toList();
-        Instant deadline = Instant.now().plus(timeout);
+    static boolean run(List<Target> targets, List<GateState> states) throws InterruptedException {
         while (states.stream().anyMatch(s -> !s.isFinal())) {
-            if (!Instant.now().isBefore(deadline)) {
-                states.forEach(s -> s.deadlinePassed(timeout));
-                break;
-            }
             for (int i = 0; i < targets.size(); i++) {
                 GateState state = states.get(i);
                 GateState.Phase before = state.phase();
@@ -92,6 +90,7 @@ public final class HealthGate {
                 } else {
                     state.observe(Instant.now(), probe(targets.get(i)));
                 }
+                state.checkDeadlines(Instant.now());
                 if (state.phase() != before) {
                     System.err.println("health gate: " + state.summary());
                 }
