@@ -50,10 +50,8 @@ class DeployStrategiesTest {
         underSteadyLoad(builds.a(), (chorus, traffic) -> {
             refusedWithoutChange(chorus, Map.of("chorus-1", releaseA, "chorus-2", releaseA), builds.b());
 
-            Result failed = chorus.chorus(COMMAND, "deploy", "--strategy", "rolling", "--jar", builds.broken().toString(), "--gate-timeout", "90");
-            assertThat(failed.exit()).as("exit of a deploy that was rolled back").isEqualTo(1);
-            assertThat(failed.output()).contains("chorus-1 failed its health gate", "its process exited", "was rolled back");
-            assertThat(chorus.builds()).isEqualTo(Map.of("chorus-1", releaseA, "chorus-2", releaseA));
+            rolledBack(chorus, builds, List.of("chorus-1 failed its health gate", "its process exited", "was rolled back"),
+                    "deploy", "--strategy", "rolling", "--jar", builds.broken().toString());
             traffic.awaitProgress(100);
 
             chorus.succeed(COMMAND, "deploy", "--strategy", "rolling", "--jar", builds.b().toString());
@@ -74,12 +72,9 @@ class DeployStrategiesTest {
         String releaseA = builds.releaseA();
         String releaseB = builds.releaseB();
         underSteadyLoad(builds.a(), (chorus, traffic) -> {
-            Result failed = chorus.chorus(COMMAND, "deploy", "--strategy", "blue-green", "--jar", builds.broken().toString(),
+            rolledBack(chorus, builds, List.of("not ready and steady for 3 s within 15 s of its first answer", "broken-build",
+                    "the live set was never touched"), "deploy", "--strategy", "blue-green", "--jar", builds.broken().toString(),
                     "--gate-timeout", "15");
-            assertThat(failed.exit()).as("exit of a deploy that was rolled back").isEqualTo(1);
-            assertThat(failed.output()).contains("not ready and steady for 3 s within 15 s of its first answer", "broken-build",
-                    "the live set was never touched");
-            assertThat(chorus.builds()).isEqualTo(Map.of("chorus-1", releaseA, "chorus-2", releaseA));
 
             chorus.succeed(COMMAND, "deploy", "--strategy", "blue-green", "--jar", builds.b().toString());
             assertThat(chorus.builds()).isEqualTo(Map.of("chorus-1", releaseA, "chorus-2", releaseA, "chorus-3", releaseB,
@@ -96,14 +91,11 @@ class DeployStrategiesTest {
     @Test
     void aCanaryAnswering500sIsRolledBackByItselfAndAHealthyOneIsPromotedToEveryInstance() throws IOException {
         Builds builds = builds(Fault.ANSWERS_500);
-        String releaseA = builds.releaseA();
         String releaseB = builds.releaseB();
         underSteadyLoad(builds.a(), (chorus, traffic) -> {
-            Result failed = chorus.chorus(COMMAND, "deploy", "--strategy", "canary", "--jar", builds.broken().toString(),
-                    "--canary-time", "120", "--min-requests", "10", "--max-error-rate", "0.05");
-            assertThat(failed.exit()).as("exit of a canary that was rolled back").isEqualTo(1);
-            assertThat(failed.output()).contains("roll back: error rate", "rolling the canary back");
-            assertThat(chorus.builds()).isEqualTo(Map.of("chorus-1", releaseA, "chorus-2", releaseA));
+            rolledBack(chorus, builds, List.of("roll back: error rate", "rolling the canary back"), "deploy", "--strategy",
+                    "canary", "--jar", builds.broken().toString(), "--canary-time", "120", "--min-requests", "10",
+                    "--max-error-rate", "0.05");
             // What the canary's clients saw: its 500s to posts, and nothing else went wrong. From here on, nothing may.
             List<String> canaryFailures = traffic.load.failures();
             assertThat(canaryFailures).isNotEmpty().allMatch(f -> f.startsWith("500 POST /api/messages"));
@@ -152,6 +144,14 @@ class DeployStrategiesTest {
             chorus.close();
             throw e;
         }
+    }
+
+    /** Runs a deploy that must roll itself back: exit 1, these words in its output, release A still on both instances. */
+    private static void rolledBack(LocalChorus chorus, Builds builds, List<String> reasons, String... args) {
+        Result failed = chorus.chorus(COMMAND, args);
+        assertThat(failed.exit()).as("exit of a deploy that was rolled back").isEqualTo(1);
+        assertThat(failed.output()).contains(reasons);
+        assertThat(chorus.builds()).isEqualTo(Map.of("chorus-1", builds.releaseA(), "chorus-2", builds.releaseA()));
     }
 
     /** Malformed or impossible deploy, rollback and add commands: each refused with its reason, the cluster as it was. */
