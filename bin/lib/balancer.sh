@@ -45,6 +45,20 @@ lb_reload() {
   sleep 1
 }
 
+# lb_out NAME... / lb_in NAME...: takes instances out of the rotation (kept in the config as `down`) or puts them
+# back, then reloads. Planned stops go out first: open-source nginx has no active health checks.
+lb_out() {
+  local name
+  for name; do grep -qx "$name" "$RUN/lb.down" 2>/dev/null || echo "$name" >> "$RUN/lb.down"; done
+  lb_reload
+}
+
+lb_in() {
+  local name
+  for name; do grep -vx "$name" "$RUN/lb.down" > "$RUN/lb.down.new" || true; mv "$RUN/lb.down.new" "$RUN/lb.down"; done
+  lb_reload
+}
+
 lb_stop() {
   [ -n "$(lb_kind)" ] || return 0
   stop_pid "$(lb_pidfile)" "$(lb_kind)"

@@ -52,17 +52,6 @@ bench_cluster_down() {
   if [ "$1" -eq 0 ]; then rm -rf "$RUN"; else say "the benchmark cluster's logs: $RUN/"; fi
 }
 
-# bench_tools: compiles the benchmark programs (test sources) and records their class path.
-bench_tools() {
-  find_java; ensure_maven
-  (cd "$ROOT" && mvn -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt >/dev/null)
-}
-
-# bench_java CLASS ARGS...: runs one of the programs of src/test/java/dev/chorus/bench.
-bench_java() {
-  "$JAVA_HOME/bin/java" -Xmx1g -cp "$ROOT/target/test-classes:$ROOT/target/classes:$(cat "$ROOT/target/test-classpath.txt")" "$@"
-}
-
 # bench http: wrk through nginx. Profiles: read (two GETs), mixed (bin/lib/bench-http-mixed.lua: reads, message
 # posts, refreshes, logins), both (one warm-up on the mixed profile, then read, then mixed). One JSON line each.
 bench_http() {
@@ -81,12 +70,12 @@ bench_http() {
   done
   [[ "$profile" =~ ^(read|mixed|both)$ ]] || die "--profile must be read, mixed or both"
   ensure_tool wrk wrk
-  bench_tools
+  tools_build
   bench_cluster_up "$n"
   local lb="http://127.0.0.1:$LB_PORT" sessions=0 name value warm=read
   # A refresh session per connection and a few spare in each thread, for the warm-up and again for the measurement.
   [ "$profile" = read ] || { sessions=$((connections + 4 * threads)); warm=mixed; }
-  (umask 077; bench_java dev.chorus.bench.HttpBenchSetup --url "$lb" --sessions "$sessions" > "$RUN/http-setup.env") \
+  (umask 077; tools_java dev.chorus.bench.HttpBenchSetup --url "$lb" --sessions "$sessions" > "$RUN/http-setup.env") \
     || die "bench http: setting up users, group and sessions failed"
   while IFS='=' read -r name value; do export "$name=$value"; done < "$RUN/http-setup.env"
   rm -f "$RUN/http-setup.env"
@@ -114,9 +103,9 @@ bench_ws() {
       *) args+=("$1"); shift ;;
     esac
   done
-  bench_tools
+  tools_build
   bench_cluster_up "$n"
-  bench_java dev.chorus.bench.FanOutBenchmark --url "http://127.0.0.1:$LB_PORT" --instances "$n" "${args[@]}"
+  tools_java dev.chorus.bench.FanOutBenchmark --url "http://127.0.0.1:$LB_PORT" --instances "$n" "${args[@]}"
 }
 
 # bench connections: idle sockets and what they cost (ConnectionsBenchmark). 20,000 sockets need more descriptors than
@@ -134,10 +123,10 @@ bench_connections() {
   done
   ulimit -n 100000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
   # stdout carries only the JSON line: the build's and the cluster's chatter goes to stderr
-  bench_tools >&2
+  tools_build >&2
   bench_cluster_up "$n" >&2
   if [ "$storm" = yes ]; then bench_restart_stopped "$n" & BENCH_SUPERVISOR=$!; fi
-  bench_java dev.chorus.bench.ConnectionsBenchmark --url "http://127.0.0.1:$LB_PORT" --run-dir "$RUN" \
+  tools_java dev.chorus.bench.ConnectionsBenchmark --url "http://127.0.0.1:$LB_PORT" --run-dir "$RUN" \
     --instances "$n" "${args[@]}"
 }
 

@@ -34,7 +34,9 @@ leader_state() {
   esac
 }
 
-# start_instance NAME PORT [VAR=value ...]: one instance in the background, its pid, port and log under .chorus/.
+# start_instance NAME PORT [VAR=value ...]: one instance in the background, its pid, port and log under .chorus/; it
+# runs its release's jar (NAME.release, see deploy.sh), else target/chorus.jar. It does not inherit descriptor 9, the
+# deploy lock (deploy_lock): an instance outliving the deploy that started it must not hold the lock.
 # The cluster's settings (database URL, PgBouncer) come from .chorus/cluster.env, written by `up`. Everything the
 # background job uses is computed here, in this shell, before the job starts.
 start_instance() {
@@ -45,7 +47,7 @@ start_instance() {
   env INSTANCE_ID="$name" PORT="$port" JWT_SECRET="$JWT_SECRET_VALUE" COOKIE_SECURE=false \
     DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/$DB_NAME}" \
     REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}" "${settings[@]}" "$@" \
-    nohup "$JAVA_HOME/bin/java" ${CHORUS_JAVA_OPTS:--XX:+UseZGC -Xmx512m} -jar "$JAR" >> "$RUN/$name.log" 2>&1 &
+    nohup "$JAVA_HOME/bin/java" ${CHORUS_JAVA_OPTS:--XX:+UseZGC -Xmx512m} -jar "$(release_jar "$name")" >> "$RUN/$name.log" 2>&1 9>&- &
   echo $! | write_atomically "$RUN/$name.pid"
   echo "$port" | write_atomically "$RUN/$name.port"
 }
@@ -97,8 +99,12 @@ cmd_up() {
   ensure_tool curl curl; ensure_postgres; ensure_redis; ensure_database; build; ensure_tool "$lb" "$lb"
   # The state every instance reads is complete before the first one starts.
   mkdir -p "$RUN"
-  rm -f "$RUN"/*.pid "$RUN"/*.port "$RUN/lb.down" "$RUN/cluster.env"
+  rm -f "$RUN"/*.pid "$RUN"/*.port "$RUN"/*.release "$RUN/lb.down" "$RUN/cluster.env" "$RUN/standby" "$RUN/release.previous"
   load_jwt_secret
+  # The instances run a copy of the jar (a release), so that rebuilding it never touches a running JVM's file.
+  local release; release=$(release_stage "$JAR")
+  echo "$release" | write_atomically "$RUN/release"
+  release_prune
   local settings=()
   if [ $pgbouncer = yes ]; then
     pgbouncer_start
@@ -112,7 +118,7 @@ cmd_up() {
   [ ${#settings[@]} -eq 0 ] || printf '%s\n' "${settings[@]}" | write_atomically "$RUN/cluster.env"
   local i names=()
   for i in $(seq 1 "$n"); do
-    start_instance "chorus-$i" $((BASE_PORT + i - 1)); names+=("chorus-$i")
+    start_release "chorus-$i" $((BASE_PORT + i - 1)) "$release"; names+=("chorus-$i")
   done
   await_ready "${names[@]}"
   echo "$lb" | write_atomically "$RUN/lb.kind"
@@ -145,6 +151,13 @@ cmd_status() {
   else
     echo "balancer   not running (instances answer directly on their ports)"
   fi
+  if [ -f "$RUN/release" ]; then
+    echo "release    $(cat "$RUN/release") live$([ -f "$RUN/release.previous" ] && echo ", $(cat "$RUN/release.previous") before it")"
+    echo "builds     $(for name in $(instance_names); do printf '%s=%s ' "$name" "$(cat "$RUN/$name.release" 2>/dev/null || echo '?')"; done)"
+    if [ -s "$RUN/standby" ]; then
+      echo "standby    $(paste -sd, "$RUN/standby"): the previous set, kept out of the rotation (bin/chorus rollback)"
+    fi
+  fi
   if alive "$RUN/pgbouncer/pgbouncer.pid"; then
     echo "pgbouncer  pid $(cat "$RUN/pgbouncer/pgbouncer.pid"), 127.0.0.1:$PGBOUNCER_PORT (transaction pooling)"
   fi
@@ -155,10 +168,12 @@ cmd_down() {
   lb_stop
   local name
   for name in $(running_instances); do kill -TERM "$(cat "$RUN/$name.pid")"; done # drain in parallel
-  for name in $(instance_names); do stop_pid "$RUN/$name.pid" "$name"; rm -f "$RUN/$name.pid" "$RUN/$name.port"; done
+  for name in $(instance_names); do
+    stop_pid "$RUN/$name.pid" "$name"; rm -f "$RUN/$name.pid" "$RUN/$name.port" "$RUN/$name.release"
+  done
   pgbouncer_stop
   replica_stop
-  rm -f "$RUN/cluster.env"
+  rm -f "$RUN/cluster.env" "$RUN/standby" "$RUN/release" "$RUN/release.previous"
   return 0
 }
 
@@ -173,11 +188,11 @@ cmd_restart() {
   local name port
   for name in $(instance_names); do
     port=$(cat "$RUN/$name.port")
-    say "$name: out of the rotation"; echo "$name" >> "$RUN/lb.down"; lb_reload
+    say "$name: out of the rotation"; lb_out "$name"
     stop_pid "$RUN/$name.pid" "$name"
     start_instance "$name" "$port"
     await_ready "$name"
-    grep -vx "$name" "$RUN/lb.down" > "$RUN/lb.down.new" || true; mv "$RUN/lb.down.new" "$RUN/lb.down"; lb_reload
+    grep -qx "$name" "$RUN/standby" 2>/dev/null || lb_in "$name" # a blue-green standby set stays out
     say "$name: back (pid $(cat "$RUN/$name.pid"))"
   done
   cmd_status

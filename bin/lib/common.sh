@@ -78,8 +78,12 @@ ensure_database() {
 # ensure_tool BINARY PACKAGE: installs the Debian package when the binary is missing.
 ensure_tool() { command -v "$1" >/dev/null || [ -x "/usr/sbin/$1" ] || { say "installing $2"; apt_install "$2"; }; }
 
+# build: target/chorus.jar from this checkout, rebuilt when a source is newer. CHORUS_JAR names a jar made elsewhere
+# instead (a CI artefact, a test's build): it is used as it is, never rebuilt.
 build() {
-  find_java; ensure_maven
+  find_java
+  if [ -n "${CHORUS_JAR:-}" ]; then [ -f "$JAR" ] || die "CHORUS_JAR=$JAR is not a file"; return; fi
+  ensure_maven
   if [ ! -f "$JAR" ] || [ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]; then
     say "building $JAR"
     (cd "$ROOT" && mvn -q -B package -DskipTests)
@@ -114,4 +118,19 @@ stop_pid() {
   kill -TERM "$pid"
   for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.5; done
   say "$name did not stop within 60 s: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true
+}
+
+# tools_build: compiles the operations and benchmark programs (test sources) and records their class path. Skipped
+# when CHORUS_TOOLS_CLASSPATH gives one (the tests, which run bin/chorus from inside a Maven build, pass their own).
+tools_build() {
+  find_java
+  [ -z "${CHORUS_TOOLS_CLASSPATH:-}" ] || return 0
+  ensure_maven
+  (cd "$ROOT" && mvn -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt >/dev/null)
+}
+
+# tools_java CLASS ARGS...: runs one of those programs (dev.chorus.opskit.*, dev.chorus.bench.*).
+tools_java() {
+  local classpath=${CHORUS_TOOLS_CLASSPATH:-$ROOT/target/test-classes:$ROOT/target/classes:$(cat "$ROOT/target/test-classpath.txt")}
+  "$JAVA_HOME/bin/java" -Xmx1g -cp "$classpath" "$@"
 }

@@ -1,9 +1,9 @@
 package dev.chorus.deploy;
 
 import dev.chorus.support.Api;
+import dev.chorus.deploy.Commands.Result;
 import dev.chorus.support.TestCluster;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -13,7 +13,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
@@ -74,9 +73,6 @@ final class FreshCheckout implements AutoCloseable {
         return checkout;
     }
 
-    record Result(int exit, String output) {
-    }
-
     /** Runs bin/chorus with these arguments in the clone, as a newcomer's shell would (no CHORUS_ or server settings). */
     Result chorus(Duration timeout, String... args) {
         List<String> command = new ArrayList<>(List.of("bin/chorus"));
@@ -112,12 +108,7 @@ final class FreshCheckout implements AutoCloseable {
         StringBuilder out = new StringBuilder("---- transcript (").append(dir).append(")\n").append(transcript);
         Path run = dir.resolve(".chorus");
         if (Files.isDirectory(run)) {
-            try (Stream<Path> files = Files.walk(run)) {
-                files.filter(f -> f.toString().endsWith(".log")).sorted().forEach(log -> out.append("---- ").append(log)
-                        .append(" (tail)\n").append(tail(log, 6000)).append('\n'));
-            } catch (IOException e) {
-                out.append("(could not list ").append(run).append(": ").append(e).append(")\n");
-            }
+            out.append(Commands.logTails(run, 6000));
         }
         return out.toString();
     }
@@ -138,55 +129,13 @@ final class FreshCheckout implements AutoCloseable {
     }
 
     private Result run(Path workingDir, Duration timeout, String... command) {
-        transcript.append("$ ").append(String.join(" ", command)).append('\n');
-        try {
-            Path output = Files.createTempFile(parent, "command-", ".out");
-            ProcessBuilder builder = new ProcessBuilder(command).directory(workingDir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(output.toFile());
-            newcomersEnvironment(builder.environment());
-            long started = System.nanoTime();
-            Process process = builder.start();
-            boolean finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (!finished) {
-                LocalSystem.kill(Stream.concat(process.descendants(), Stream.of(process.toHandle())).map(ProcessHandle::pid).toList());
-                process.waitFor(10, TimeUnit.SECONDS);
-            }
-            String text = Files.readString(output, StandardCharsets.UTF_8);
-            Files.delete(output);
-            int exit = finished ? process.exitValue() : -1;
-            String took = String.format("%.1f s", (System.nanoTime() - started) / 1e9);
-            transcript.append(text).append(text.isEmpty() || text.endsWith("\n") ? "" : "\n")
-                    .append(finished ? "(exit " + exit + ", " + took + ")\n" : "(TIMED OUT after " + took + ": killed)\n");
-            return new Result(exit, text);
-        } catch (IOException e) {
-            throw new IllegalStateException(String.join(" ", command) + ": " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted: " + String.join(" ", command), e);
-        }
-    }
-
-    /**
-     * The test run's environment without anything that configures Chorus or points at the outer Maven build, plus
-     * this clone's ports and names.
-     */
-    private void newcomersEnvironment(Map<String, String> env) {
-        env.keySet().removeIf(name -> name.startsWith("CHORUS_") || List.of("DATABASE_URL", "REDIS_URL", "REDIS_SENTINELS",
-                "REDIS_SENTINEL_MASTER", "JWT_SECRET", "KAFKA_BROKERS", "INSTANCE_ID", "PORT", "MAVEN_PROJECTBASEDIR",
-                "MAVEN_CMD_LINE_ARGS").contains(name));
-        env.put("CHORUS_LB_PORT", Integer.toString(lbPort));
-        env.put("CHORUS_BASE_PORT", Integer.toString(lbPort + 1));
-        env.put("CHORUS_DB", database);
-        env.put("CHORUS_REDIS_PREFIX", redisPrefix);
-    }
-
-    private static String tail(Path file, int chars) {
-        try {
-            String text = Files.readString(file, StandardCharsets.UTF_8);
-            return text.length() <= chars ? text : "..." + text.substring(text.length() - chars);
-        } catch (IOException e) {
-            return "(unreadable: " + e + ")";
-        }
+        return Commands.run(workingDir, parent, timeout, transcript, env -> {
+            Commands.withoutChorusSettings(env);
+            env.put("CHORUS_LB_PORT", Integer.toString(lbPort));
+            env.put("CHORUS_BASE_PORT", Integer.toString(lbPort + 1));
+            env.put("CHORUS_DB", database);
+            env.put("CHORUS_REDIS_PREFIX", redisPrefix);
+        }, command);
     }
 
     private static void deleteRecursively(Path root) {

@@ -2,7 +2,7 @@ package dev.chorus.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chorus.deploy.FreshCheckout.Result;
+import dev.chorus.deploy.Commands.Result;
 import dev.chorus.support.Api;
 import java.time.Duration;
 import java.time.Instant;
