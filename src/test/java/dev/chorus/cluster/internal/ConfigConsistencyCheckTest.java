@@ -12,7 +12,7 @@ class ConfigConsistencyCheckTest {
 
     static InstanceRecord instance(String id, long startedAt, String fingerprint) {
         return new InstanceRecord(id, Instant.ofEpochSecond(startedAt), Instant.ofEpochSecond(1000), "dev",
-                Map.of("jwt-secret", fingerprint), false, 0);
+                Map.of("jwt-secret", fingerprint), false, 0, null);
     }
 
     @Test

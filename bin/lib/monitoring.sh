@@ -1,0 +1,60 @@
+# monitoring.sh — sourced by bin/chorus: Prometheus for `up --monitoring`, its own process on
+# CHORUS_PROMETHEUS_PORT (9090) with deploy/prometheus/'s scrape config and alert rules, scraping every instance of
+# the cluster; its config, targets, data and pid under .chorus/prometheus/. A system Prometheus is never used.
+
+PROM_DIR="$RUN/prometheus"
+
+# Debian's package starts a Prometheus of its own on :9090 when it is installed; this cluster runs its own, so the
+# packaged service is stopped and disabled, once, right after the install (only that service: nothing else named
+# prometheus is touched).
+ensure_prometheus() {
+  command -v prometheus >/dev/null && command -v promtool >/dev/null && return 0
+  say "installing Prometheus (Debian's package)"
+  apt_install --no-install-recommends prometheus
+  if [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now prometheus >/dev/null 2>&1 || true
+  elif [ -x /etc/init.d/prometheus ]; then
+    as_root /etc/init.d/prometheus stop >/dev/null 2>&1 || true
+    as_root update-rc.d prometheus disable >/dev/null 2>&1 || true
+  fi
+}
+
+# The instances as file_sd targets, each with its id as the instance label; Prometheus re-reads the file by itself.
+monitoring_targets() {
+  local name entries=()
+  for name in $(instance_names); do
+    entries+=("{\"targets\": [\"127.0.0.1:$(cat "$RUN/$name.port")\"], \"labels\": {\"instance\": \"$name\"}}")
+  done
+  mkdir -p "$PROM_DIR/targets"
+  (IFS=,; echo "[${entries[*]}]") | write_atomically "$PROM_DIR/targets/chorus.json"
+}
+
+monitoring_start() {
+  ensure_prometheus
+  mkdir -p "$PROM_DIR/data"
+  cp "$ROOT/deploy/prometheus/prometheus.yml" "$ROOT/deploy/prometheus/alerts.yml" "$PROM_DIR/"
+  monitoring_targets
+  promtool check config "$PROM_DIR/prometheus.yml" >/dev/null || die "promtool refused $PROM_DIR/prometheus.yml"
+  local port=${CHORUS_PROMETHEUS_PORT:-9090}
+  nohup prometheus --config.file="$PROM_DIR/prometheus.yml" --storage.tsdb.path="$PROM_DIR/data" \
+    --storage.tsdb.retention.time=2d --web.listen-address="127.0.0.1:$port" >> "$PROM_DIR/prometheus.log" 2>&1 &
+  echo $! | write_atomically "$PROM_DIR/prometheus.pid"
+  echo "$port" | write_atomically "$PROM_DIR/port"
+  local deadline=$((SECONDS + 30))
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/-/ready" || true)" = 200 ]; do
+    alive "$PROM_DIR/prometheus.pid" || die "Prometheus exited; see $PROM_DIR/prometheus.log"
+    [ $SECONDS -lt $deadline ] || die "Prometheus not ready on :$port after 30 s; see $PROM_DIR/prometheus.log"
+    sleep 0.3
+  done
+}
+
+monitoring_stop() {
+  stop_pid "$PROM_DIR/prometheus.pid" prometheus
+  rm -f "$PROM_DIR/prometheus.pid" "$PROM_DIR/port"
+}
+
+monitoring_status() {
+  alive "$PROM_DIR/prometheus.pid" || return 0
+  local port; port=$(cat "$PROM_DIR/port")
+  echo "prometheus http://127.0.0.1:$port   (targets: /targets, alerts: /alerts; pid $(cat "$PROM_DIR/prometheus.pid"))"
+}
