@@ -2,7 +2,8 @@
 # CHORUS_PROMETHEUS_PORT (9090) with deploy/prometheus/'s scrape config and alert rules, scraping every instance of
 # the cluster; its config, targets, data and pid under .chorus/prometheus/. A system Prometheus is never used.
 
-PROM_DIR="$RUN/prometheus"
+# Where this cluster's Prometheus keeps its files: under $RUN, read at each use (bench moves RUN to a cluster of its own).
+prom_dir() { echo "$RUN/prometheus"; }
 
 # Debian's package starts a Prometheus of its own on :9090 when it is installed; this cluster runs its own, so the
 # packaged service is stopped and disabled, once, right after the install (only that service: nothing else named
@@ -25,36 +26,36 @@ monitoring_targets() {
   for name in $(instance_names); do
     entries+=("{\"targets\": [\"127.0.0.1:$(cat "$RUN/$name.port")\"], \"labels\": {\"instance\": \"$name\"}}")
   done
-  mkdir -p "$PROM_DIR/targets"
-  (IFS=,; echo "[${entries[*]}]") | write_atomically "$PROM_DIR/targets/chorus.json"
+  mkdir -p "$(prom_dir)/targets"
+  (IFS=,; echo "[${entries[*]}]") | write_atomically "$(prom_dir)/targets/chorus.json"
 }
 
 monitoring_start() {
   ensure_prometheus
-  mkdir -p "$PROM_DIR/data"
-  cp "$ROOT/deploy/prometheus/prometheus.yml" "$ROOT/deploy/prometheus/alerts.yml" "$PROM_DIR/"
+  mkdir -p "$(prom_dir)/data"
+  cp "$ROOT/deploy/prometheus/prometheus.yml" "$ROOT/deploy/prometheus/alerts.yml" "$(prom_dir)/"
   monitoring_targets
-  promtool check config "$PROM_DIR/prometheus.yml" >/dev/null || die "promtool refused $PROM_DIR/prometheus.yml"
+  promtool check config "$(prom_dir)/prometheus.yml" >/dev/null || die "promtool refused $(prom_dir)/prometheus.yml"
   local port=${CHORUS_PROMETHEUS_PORT:-9090}
-  nohup prometheus --config.file="$PROM_DIR/prometheus.yml" --storage.tsdb.path="$PROM_DIR/data" \
-    --storage.tsdb.retention.time=2d --web.listen-address="127.0.0.1:$port" >> "$PROM_DIR/prometheus.log" 2>&1 &
-  echo $! | write_atomically "$PROM_DIR/prometheus.pid"
-  echo "$port" | write_atomically "$PROM_DIR/port"
+  nohup prometheus --config.file="$(prom_dir)/prometheus.yml" --storage.tsdb.path="$(prom_dir)/data" \
+    --storage.tsdb.retention.time=2d --web.listen-address="127.0.0.1:$port" >> "$(prom_dir)/prometheus.log" 2>&1 &
+  echo $! | write_atomically "$(prom_dir)/prometheus.pid"
+  echo "$port" | write_atomically "$(prom_dir)/port"
   local deadline=$((SECONDS + 30))
   until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/-/ready" || true)" = 200 ]; do
-    alive "$PROM_DIR/prometheus.pid" || die "Prometheus exited; see $PROM_DIR/prometheus.log"
-    [ $SECONDS -lt $deadline ] || die "Prometheus not ready on :$port after 30 s; see $PROM_DIR/prometheus.log"
+    alive "$(prom_dir)/prometheus.pid" || die "Prometheus exited; see $(prom_dir)/prometheus.log"
+    [ $SECONDS -lt $deadline ] || die "Prometheus not ready on :$port after 30 s; see $(prom_dir)/prometheus.log"
     sleep 0.3
   done
 }
 
 monitoring_stop() {
-  stop_pid "$PROM_DIR/prometheus.pid" prometheus
-  rm -f "$PROM_DIR/prometheus.pid" "$PROM_DIR/port"
+  stop_pid "$(prom_dir)/prometheus.pid" prometheus
+  rm -f "$(prom_dir)/prometheus.pid" "$(prom_dir)/port"
 }
 
 monitoring_status() {
-  alive "$PROM_DIR/prometheus.pid" || return 0
-  local port; port=$(cat "$PROM_DIR/port")
-  echo "prometheus http://127.0.0.1:$port   (targets: /targets, alerts: /alerts; pid $(cat "$PROM_DIR/prometheus.pid"))"
+  alive "$(prom_dir)/prometheus.pid" || return 0
+  local port; port=$(cat "$(prom_dir)/port")
+  echo "prometheus http://127.0.0.1:$port   (targets: /targets, alerts: /alerts; pid $(cat "$(prom_dir)/prometheus.pid"))"
 }

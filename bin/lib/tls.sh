@@ -31,7 +31,8 @@ tls_certificate() {
   openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -subj "/CN=localhost" \
     -keyout "$dir/chorus.key.new" -out "$dir/chorus.csr" 2>/dev/null || die "openssl could not make a key"
   printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" "extendedKeyUsage=serverAuth" \
-    "keyUsage=critical,digitalSignature" "basicConstraints=critical,CA:FALSE" > "$dir/chorus.ext"
+    "keyUsage=critical,digitalSignature" "basicConstraints=critical,CA:FALSE" "subjectKeyIdentifier=hash" \
+    "authorityKeyIdentifier=keyid,issuer" > "$dir/chorus.ext"
   openssl x509 -req -in "$dir/chorus.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -set_serial "0x$(openssl rand -hex 16)" \
     -days 90 -extfile "$dir/chorus.ext" -out "$dir/chorus.crt.new" 2>/dev/null || die "openssl could not sign the certificate"
   cat "$dir/chorus.crt.new" "$dir/chorus.key.new" > "$dir/chorus.pem.new"

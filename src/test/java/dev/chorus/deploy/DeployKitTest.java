@@ -95,7 +95,7 @@ class DeployKitTest {
         String nginx = directives(render("nginx", "--listen", "127.0.0.1:18080", "--run-dir", tmp.toString(), "--servers", "a=127.0.0.1:8081"));
         assertThat(nginx).doesNotContain("ssl", "Strict-Transport-Security \"", "return 301", "@TLS", "tls-only")
                 .contains("listen 127.0.0.1:18080 backlog=4096;", "add_header X-Frame-Options DENY always;",
-                        "proxy_hide_header X-Frame-Options;", "location = /nginx_status {\n            stub_status;",
+                        "proxy_hide_header X-Frame-Options;", "location = /nginx_status {\n            stub_status;\n            allow 127.0.0.1;",
                         "allow 127.0.0.1;", "deny all;");
         String haproxy = directives(render("haproxy", "--listen", "127.0.0.1:18081", "--run-dir", tmp.toString(),
                 "--servers", "chorus-1=127.0.0.1:8081"));
