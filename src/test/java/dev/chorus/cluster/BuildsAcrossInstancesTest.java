@@ -59,7 +59,7 @@ class BuildsAcrossInstancesTest {
         List<String> info = metrics.lines().filter(l -> l.startsWith("chorus_build_info{")).toList();
         assertThat(info).hasSize(1);
         assertThat(info.getFirst()).contains("commit=\"" + head + "\"", "build_time=\"" + build.path("time").asString() + "\"",
-                "instance=\"build-1\"").endsWith(" 1.0");
+                "instance=\"build-1\"").endsWith(" 1");
     }
 
     @Test

@@ -87,7 +87,11 @@ class TlsThroughBalancersTest {
         assertSecurityHeaders(kind, me);
         assertThat(me.header("X-Instance-ID")).isIn("tls-1", "tls-2");
 
-        Response tooLarge = api.post("/api/messages", ada.accessToken(), "{\"content\":\"" + "x".repeat(70_000) + "\"}");
+        // Over HTTP/1.1: HAProxy refuses the body early and, over HTTP/2, resets the stream after its 413, which
+        // Java's client reports as an error instead of the answer.
+        Response tooLarge = api.send(api.request("/api/messages", ada.accessToken()).version(HttpClient.Version.HTTP_1_1)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"content\":\"" + "x".repeat(70_000) + "\"}")));
         assertThat(tooLarge.status()).as("refused by the balancer itself").isEqualTo(413);
         assertSecurityHeaders(kind, tooLarge);
     }
@@ -187,12 +191,12 @@ class TlsThroughBalancersTest {
     @EnumSource(Balancer.Kind.class)
     void onlyTls12AndTls13AreAccepted(Balancer.Kind kind) throws Exception {
         int port = balancers.get(kind).tlsPort();
-        assertThat(handshake(port, "-tls1_3")).as("%s TLS 1.3", kind).contains("Protocol  : TLSv1.3").contains("Verify return code: 0 (ok)");
-        assertThat(handshake(port, "-tls1_2")).as("%s TLS 1.2", kind).contains("Protocol  : TLSv1.2");
-        // SECLEVEL=0 lets this client offer TLS 1.1 at all; the refusal is the server's.
+        assertThat(handshake(port, "-tls1_3")).as("%s TLS 1.3", kind).contains("New, TLSv1.3,", "Verify return code: 0 (ok)");
+        assertThat(handshake(port, "-tls1_2")).as("%s TLS 1.2", kind).contains("New, TLSv1.2,", "Verify return code: 0 (ok)");
+        // SECLEVEL=0 lets this client offer TLS 1.1 at all; the refusal is the server's (its alert 70).
         String old = handshake(port, "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0");
-        assertThat(old).as("%s TLS 1.1", kind).doesNotContain("no protocols available").containsPattern("alert protocol version|handshake failure");
-        assertThat(old).doesNotContain("Protocol  : TLSv1.1");
+        assertThat(old).as("%s TLS 1.1", kind).contains("alert protocol version", "New, (NONE), Cipher is (NONE)")
+                .doesNotContain("no protocols available");
     }
 
     /** openssl s_client's report of one handshake with the balancer, trusting the local CA. */
