@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,12 +32,9 @@ class PrometheusSeesTheClusterTest {
     @Test
     void aKilledInstanceRaisesInstanceDownForItAlone() throws Exception {
         try (TestCluster cluster = new TestCluster()) {
-            List<CompletableFuture<ChorusProcess>> starting = List.of(
-                    CompletableFuture.supplyAsync(() -> cluster.startProcess("mon-1")),
-                    CompletableFuture.supplyAsync(() -> cluster.startProcess("mon-2")));
-            ChorusProcess survivor = starting.get(0).join();
-            ChorusProcess victim = starting.get(1).join();
-            configure(List.of(survivor, victim));
+            List<ChorusProcess> instances = cluster.startProcesses("mon-1", "mon-2");
+            ChorusProcess victim = instances.get(1);
+            configure(instances);
             try (PrometheusServer prometheus = PrometheusServer.start(dir)) {
                 Await.until(Duration.ofSeconds(60), "both instances scraped and up", () -> upInstances(prometheus),
                         up -> up.equals(Set.of("mon-1", "mon-2")));
