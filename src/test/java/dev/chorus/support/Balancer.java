@@ -286,14 +286,7 @@ public final class Balancer implements AutoCloseable {
     @Override
     public void close() {
         List<ProcessHandle> children = process.toHandle().descendants().toList();
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Processes.stop(process, Duration.ofSeconds(10));
         children.forEach(ProcessHandle::destroyForcibly);
     }
 }
