@@ -6,11 +6,12 @@ lb_pidfile() { echo "$RUN/lb/$(lb_kind).pid"; }
 lb_config() { if [ "$(lb_kind)" = nginx ]; then echo "$RUN/lb/nginx.conf"; else echo "$RUN/lb/haproxy.cfg"; fi; }
 
 lb_render() {
-  local servers="" name
+  local servers="" name tls_args=()
   for name in $(instance_names); do servers="$servers${servers:+,}$name=127.0.0.1:$(cat "$RUN/$name.port")"; done
+  mapfile -t tls_args < <(tls_render_args)
   mkdir -p "$RUN/lb"
   "$ROOT/deploy/render" "$(lb_kind)" --listen "${CHORUS_LB_LISTEN:-127.0.0.1}:$LB_PORT" --run-dir "$RUN/lb" \
-    --servers "$servers" --down "$(paste -sd, "$RUN/lb.down" 2>/dev/null || true)" > "$(lb_config).new"
+    --servers "$servers" --down "$(paste -sd, "$RUN/lb.down" 2>/dev/null || true)" "${tls_args[@]}" > "$(lb_config).new"
   lb_check "$(lb_config).new"
   mv "$(lb_config).new" "$(lb_config)"
 }
@@ -31,8 +32,8 @@ lb_start() {
     haproxy -W -D -f "$(lb_config)" -p "$(lb_pidfile)"
   fi
   local deadline=$((SECONDS + 20))
-  until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$LB_PORT/health/ready" || true)" = 200 ]; do
-    [ $SECONDS -lt $deadline ] || die "the balancer does not answer on :$LB_PORT; see bin/chorus logs balancer"
+  until [ "$(lb_curl /health/ready -s -o /dev/null -w '%{http_code}' --max-time 2 || true)" = 200 ]; do
+    [ $SECONDS -lt $deadline ] || die "the balancer does not answer at $(lb_url /health/ready); see bin/chorus logs balancer"
     sleep 0.3
   done
 }
@@ -62,5 +63,5 @@ lb_in() {
 lb_stop() {
   [ -n "$(lb_kind)" ] || return 0
   stop_pid "$(lb_pidfile)" "$(lb_kind)"
-  rm -f "$RUN/lb.kind" "$RUN/lb.down"
+  rm -f "$RUN/lb.kind" "$RUN/lb.down" "$RUN/lb.tls"
 }

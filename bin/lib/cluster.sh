@@ -76,7 +76,7 @@ await_ready() {
 cluster_is_up() { [ -n "$(running_instances)" ] || { [ -n "$(lb_kind)" ] && alive "$(lb_pidfile)"; }; }
 
 cmd_up() {
-  local n=3 lb=nginx pgbouncer=no replica=no
+  local n=3 lb=nginx pgbouncer=no replica=no tls=no monitoring=no
   while [ $# -gt 0 ]; do
     case "$1" in
       --instances) n=${2:?--instances needs a number}; shift 2 ;;
@@ -85,6 +85,8 @@ cmd_up() {
       --lb=*) lb=${1#*=}; shift ;;
       --pgbouncer) pgbouncer=yes; shift ;;
       --replica) replica=yes; shift ;;
+      --tls) tls=yes; shift ;;
+      --monitoring) monitoring=yes; shift ;;
       *) die "unknown option for up: $1 (see bin/chorus help)" ;;
     esac
   done
@@ -99,7 +101,8 @@ cmd_up() {
   ensure_tool curl curl; ensure_postgres; ensure_redis; ensure_database; build; ensure_tool "$lb" "$lb"
   # The state every instance reads is complete before the first one starts.
   mkdir -p "$RUN"
-  rm -f "$RUN"/*.pid "$RUN"/*.port "$RUN"/*.release "$RUN/lb.down" "$RUN/cluster.env" "$RUN/standby" "$RUN/release.previous"
+  rm -f "$RUN"/*.pid "$RUN"/*.port "$RUN"/*.release "$RUN/lb.down" "$RUN/lb.tls" "$RUN/cluster.env" "$RUN/standby" \
+    "$RUN/release.previous"
   load_jwt_secret
   # The instances run a copy of the jar (a release), so that rebuilding it never touches a running JVM's file.
   local release; release=$(release_stage "$JAR")
@@ -122,7 +125,9 @@ cmd_up() {
   done
   await_ready "${names[@]}"
   echo "$lb" | write_atomically "$RUN/lb.kind"
+  if [ $tls = yes ]; then tls_certificate "$TLS_DIR"; echo "$TLS_PORT" | write_atomically "$RUN/lb.tls"; fi
   lb_start
+  [ $monitoring = no ] || monitoring_start
   cmd_status
 }
 
@@ -144,9 +149,10 @@ cmd_status() {
   if [ -n "$(lb_kind)" ] && alive "$(lb_pidfile)"; then
     echo "balancer   $(lb_kind), pid $(cat "$(lb_pidfile)"), config $(lb_config)"
     [ -s "$RUN/lb.down" ] && echo "           out of the rotation: $(paste -sd, "$RUN/lb.down")"
-    echo "API        http://127.0.0.1:$LB_PORT/api/...   (e.g. POST /api/auth/register)"
-    echo "WebSocket  ws://127.0.0.1:$LB_PORT/ws   (first frame: {\"type\":\"auth\",\"token\":\"<accessToken>\"})"
-    echo "health     http://127.0.0.1:$LB_PORT/health/ready   (one instance's answer; each: http://127.0.0.1:PORT/health/detailed)"
+    echo "API        $(lb_url /api/...)   (e.g. POST /api/auth/register)"
+    echo "WebSocket  $(lb_url /ws | sed 's/^http/ws/')   (first frame: {\"type\":\"auth\",\"token\":\"<accessToken>\"})"
+    echo "health     $(lb_url /health/ready)   (one instance's answer; each: http://127.0.0.1:PORT/health/detailed)"
+    tls_on && echo "TLS        CA $TLS_DIR/ca.crt (curl --cacert it); http://127.0.0.1:$LB_PORT redirects to HTTPS"
     echo "metrics    http://127.0.0.1:PORT/metrics per instance"
   else
     echo "balancer   not running (instances answer directly on their ports)"
@@ -162,9 +168,11 @@ cmd_status() {
     echo "pgbouncer  pid $(cat "$RUN/pgbouncer/pgbouncer.pid"), 127.0.0.1:$PGBOUNCER_PORT (transaction pooling)"
   fi
   replica_status
+  monitoring_status
 }
 
 cmd_down() {
+  monitoring_stop
   lb_stop
   local name
   for name in $(running_instances); do kill -TERM "$(cat "$RUN/$name.pid")"; done # drain in parallel

@@ -76,6 +76,7 @@ class HealthController {
         body.put("status", reasons.isEmpty() ? "ok" : "unavailable");
         body.put("instanceId", instance.instanceId());
         body.put("version", instance.version());
+        body.put("build", instance.build());
         body.put("uptime", instance.uptime().toSeconds());
         body.put("leader", false);
         body.put("checks", checksBody);

@@ -4,23 +4,24 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.info.BuildProperties;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.info.BuildProperties;
+import org.springframework.boot.info.GitProperties;
 import org.springframework.stereotype.Component;
 
-/** Who this instance is: its id, version and start time, shown in headers, logs, health and the cluster registry. */
+/** Who this instance is: its id, build and start time, shown in headers, logs, health and the cluster registry. */
 @Component
 public class InstanceInfo {
 
     private final String instanceId;
-    private final String version;
+    private final BuildInfo build;
     private final Instant startedAt;
     private final Clock clock;
 
-    public InstanceInfo(@Value("${chorus.instance-id}") String instanceId, ObjectProvider<BuildProperties> build, Clock clock) {
+    public InstanceInfo(@Value("${chorus.instance-id}") String instanceId, ObjectProvider<BuildProperties> build,
+            ObjectProvider<GitProperties> git, Clock clock) {
         this.instanceId = instanceId;
-        BuildProperties props = build.getIfAvailable();
-        this.version = props != null ? props.getVersion() : "dev";
+        this.build = BuildInfo.of(build.getIfAvailable(), git.getIfAvailable());
         this.clock = clock;
         this.startedAt = clock.instant();
     }
@@ -30,7 +31,11 @@ public class InstanceInfo {
     }
 
     public String version() {
-        return version;
+        return build.version();
+    }
+
+    public BuildInfo build() {
+        return build;
     }
 
     public Instant startedAt() {

@@ -2,6 +2,7 @@ package dev.chorus.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chorus.support.LocalCertificate;
 import dev.chorus.support.PgBouncer;
 import dev.chorus.support.TestCluster;
 import java.io.IOException;
@@ -57,6 +58,66 @@ class DeployKitTest {
         Result check = run(List.of(tool("/usr/sbin/haproxy", "haproxy"), "-c", "-f", cfg.toString()));
         assertThat(check.exit()).as(check.output()).isZero();
         assertThat(check.output()).contains("Configuration file is valid");
+    }
+
+    /**
+     * Issue 13: with --tls-listen both balancers serve TLS 1.2/1.3 with HTTP/2 on that port, redirect the plain one, and
+     * send HSTS; without it they carry no TLS line at all. Either way X-Frame-Options and nosniff are set once for all
+     * locations, and nginx's stub_status answers loopback only. (TlsThroughBalancersTest runs them for real.)
+     */
+    @Test
+    void bothBalancersServeTlsWhenRenderedWithACertificateAndAcceptThatConfig() throws Exception {
+        LocalCertificate certificate = LocalCertificate.make(tmp.resolve("tls"));
+        Path nginx = render("nginx", "--listen", "127.0.0.1:18080", "--tls-listen", "127.0.0.1:18443", "--tls-cert",
+                certificate.certificate().toString(), "--tls-key", certificate.key().toString(), "--run-dir", tmp.toString(),
+                "--servers", "a=127.0.0.1:8081");
+        assertThat(directives(nginx)).contains("listen 127.0.0.1:18443 ssl http2 backlog=4096;", "ssl_protocols TLSv1.2 TLSv1.3;",
+                "add_header Strict-Transport-Security \"max-age=63072000\" always;", "return 301 https://$host:18443$request_uri;",
+                "add_header X-Frame-Options DENY always;", "add_header X-Content-Type-Options nosniff always;")
+                .doesNotContain("@TLS", "@HTTPS_PORT@", "tls-only", "plain-only", "listen 127.0.0.1:18080 backlog=4096;\n        listen");
+        NginxConfig.Block root = NginxConfig.parse(Files.readString(nginx));
+        assertThat(NginxConfig.droppedInheritance(root)).isEmpty();
+        Result test = run(List.of(tool("/usr/sbin/nginx", "nginx"), "-t", "-p", tmp + "/", "-e", tmp.resolve("err.log").toString(),
+                "-c", nginx.toString()));
+        assertThat(test.exit()).as(test.output()).isZero();
+
+        Path haproxy = render("haproxy", "--listen", "127.0.0.1:18081", "--tls-listen", "127.0.0.1:443", "--tls-cert",
+                certificate.pem().toString(), "--run-dir", tmp.toString(), "--servers", "chorus-1=127.0.0.1:8081");
+        assertThat(directives(haproxy)).contains("bind 127.0.0.1:443 ssl crt " + certificate.pem() + " alpn h2,http/1.1",
+                "ssl-default-bind-options ssl-min-ver TLSv1.2", "redirect location https://%[var(txn.host)]%[url] code 301 unless { ssl_fc }",
+                "set-header Strict-Transport-Security \"max-age=63072000\" if { ssl_fc }");
+        Result check = run(List.of(tool("/usr/sbin/haproxy", "haproxy"), "-c", "-f", haproxy.toString()));
+        assertThat(check.exit()).as(check.output()).isZero();
+    }
+
+    @Test
+    void withoutTlsTheBalancersCarryNoTlsLineButTheOtherSecurityHeadersAndStubStatus() throws Exception {
+        String nginx = directives(render("nginx", "--listen", "127.0.0.1:18080", "--run-dir", tmp.toString(), "--servers", "a=127.0.0.1:8081"));
+        assertThat(nginx).doesNotContain("ssl", "Strict-Transport-Security \"", "return 301", "@TLS", "tls-only")
+                .contains("listen 127.0.0.1:18080 backlog=4096;", "add_header X-Frame-Options DENY always;",
+                        "proxy_hide_header X-Frame-Options;", "location = /nginx_status {\n            stub_status;\n            allow 127.0.0.1;",
+                        "allow 127.0.0.1;", "deny all;");
+        String haproxy = directives(render("haproxy", "--listen", "127.0.0.1:18081", "--run-dir", tmp.toString(),
+                "--servers", "chorus-1=127.0.0.1:8081"));
+        assertThat(haproxy).doesNotContain("crt ", "redirect location").contains("bind 127.0.0.1:18081\n",
+                "http-after-response set-header X-Frame-Options DENY");
+    }
+
+    @Test
+    void renderRefusesATlsSetUpItCannotServe() throws Exception {
+        List<List<String>> bad = List.of(
+                List.of("nginx", "--tls-listen", "127.0.0.1:18443"),
+                List.of("nginx", "--tls-listen", "127.0.0.1:18443", "--tls-cert", "/tmp/c.crt"),
+                List.of("nginx", "--tls-cert", "/tmp/c.crt", "--tls-key", "/tmp/c.key"),
+                List.of("haproxy", "--tls-listen", "127.0.0.1:18443", "--tls-cert", "/tmp/c.pem", "--tls-key", "/tmp/c.key"));
+        for (List<String> args : bad) {
+            List<String> command = new ArrayList<>(List.of(DEPLOY.resolve("render").toString()));
+            command.addAll(args);
+            command.addAll(List.of("--listen", "127.0.0.1:18080", "--run-dir", tmp.toString(), "--servers", "a=127.0.0.1:8081"));
+            Result r = run(command);
+            assertThat(r.exit()).as("%s: %s", args, r.output()).isEqualTo(2);
+            assertThat(r.output()).as("%s", args).startsWith("render: ").doesNotContain("server ");
+        }
     }
 
     @Test

@@ -35,8 +35,19 @@ public final class Api {
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).localAddress(localAddress).build();
     }
 
+    /** A client speaking through the given HttpClient, e.g. one that trusts a test's own certificate authority. */
+    public Api(String base, HttpClient http) {
+        this.base = base;
+        this.http = http;
+    }
+
     public String base() {
         return base;
+    }
+
+    /** The HttpClient this Api sends with (WsClient opens an https Api's sockets with it, so they trust the same CA). */
+    public HttpClient client() {
+        return http;
     }
 
     /** A response: status, headers and the body parsed as JSON (a missing node when it is empty or not JSON). */

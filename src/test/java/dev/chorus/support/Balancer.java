@@ -21,7 +21,8 @@ import java.util.stream.Collectors;
 /**
  * A real nginx or HAProxy process in front of instance processes, on a free loopback port, with its config rendered
  * from the template in {@code deploy/} by {@code deploy/render} (the same path bin/chorus takes). Its files (config,
- * logs, pid) live in {@code target/balancers/<kind>-<id>/}. It never touches a system nginx or HAProxy.
+ * logs, pid) live in {@code target/balancers/<kind>-<id>/}. It never touches a system nginx or HAProxy. Started with
+ * {@link #startTls}, it serves HTTPS on a second port with a {@link LocalCertificate}, and its plain port redirects.
  *
  * <p>{@link #takeOut} and {@link #putBack} re-render the config with an instance marked down or up and reload the
  * balancer gracefully, as a planned restart does.
@@ -45,18 +46,25 @@ public final class Balancer implements AutoCloseable {
     private final Kind kind;
     private final Path dir;
     private final int port;
+    /** The TLS port and certificate, or null for a plain balancer. */
+    private final Tls tls;
     private final Map<String, Integer> instances;
     private final Set<String> down = new LinkedHashSet<>();
     private final Process process;
     private final Api api;
 
-    private Balancer(Kind kind, Path dir, int port, Map<String, Integer> instances, Process process) {
+    private record Tls(int port, LocalCertificate certificate) {
+    }
+
+    private Balancer(Kind kind, Path dir, int port, Tls tls, Map<String, Integer> instances, Process process) {
         this.kind = kind;
         this.dir = dir;
         this.port = port;
+        this.tls = tls;
         this.instances = instances;
         this.process = process;
-        this.api = new Api("http://127.0.0.1:" + port);
+        this.api = tls == null ? new Api("http://127.0.0.1:" + port)
+                : new Api("https://127.0.0.1:" + tls.port(), tls.certificate().client());
     }
 
     /**
@@ -64,13 +72,30 @@ public final class Balancer implements AutoCloseable {
      * waits until it accepts connections; if another process took the port first, tries again on another one.
      */
     public static Balancer start(Kind kind, Map<String, Integer> instances) {
+        return start(kind, instances, (LocalCertificate) null);
+    }
+
+    /**
+     * As {@link #start}, serving HTTPS (HTTP/2 and HTTP/1.1) with this certificate on a second free port; the plain
+     * port only redirects there. {@link #api()} is then an https client trusting the certificate's CA.
+     */
+    public static Balancer startTls(Kind kind, Map<String, Integer> instances, LocalCertificate certificate) {
+        return start(kind, instances, certificate);
+    }
+
+    private static Balancer start(Kind kind, Map<String, Integer> instances, LocalCertificate certificate) {
         if (!Files.isExecutable(kind.binary)) {
             throw new IllegalStateException(kind.renderName + " is not installed at " + kind.binary
                     + ": run bin/chorus test (it installs nginx, HAProxy and wrk) or apt-get install " + kind.renderName);
         }
         for (int attempt = 1; ; attempt++) {
             try {
-                return start(kind, instances, FreePorts.pick());
+                int port = FreePorts.pick();
+                int tlsPort = FreePorts.pick();
+                while (tlsPort == port) {
+                    tlsPort = FreePorts.pick();
+                }
+                return start(kind, instances, port, certificate == null ? null : new Tls(tlsPort, certificate));
             } catch (PortInUse e) {
                 if (attempt == 3) {
                     throw e;
@@ -79,18 +104,18 @@ public final class Balancer implements AutoCloseable {
         }
     }
 
-    private static Balancer start(Kind kind, Map<String, Integer> instances, int port) {
+    private static Balancer start(Kind kind, Map<String, Integer> instances, int port, Tls tls) {
         try {
             Path dir = Files.createDirectories(Path.of("target", "balancers").toAbsolutePath()
                     .resolve(kind.renderName + "-" + UUID.randomUUID().toString().substring(0, 8)));
             // nginx's workers run as nobody when the master is root: they need to reach their temporary files.
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
             Map<String, Integer> servers = new LinkedHashMap<>(instances);
-            Balancer balancer = new Balancer(kind, dir, port, servers, null);
+            Balancer balancer = new Balancer(kind, dir, port, tls, servers, null);
             balancer.render();
             Process process = new ProcessBuilder(balancer.command()).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("stdout.log").toFile()).start();
-            Balancer started = new Balancer(kind, dir, port, servers, process);
+            Balancer started = new Balancer(kind, dir, port, tls, servers, process);
             try {
                 started.awaitListening(Duration.ofSeconds(20));
             } catch (RuntimeException | IOException notListening) {
@@ -109,6 +134,14 @@ public final class Balancer implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** The HTTPS port of a balancer started with {@link #startTls}. */
+    public int tlsPort() {
+        if (tls == null) {
+            throw new IllegalStateException("this balancer serves no TLS");
+        }
+        return tls.port();
     }
 
     public Path dir() {
@@ -146,6 +179,13 @@ public final class Balancer implements AutoCloseable {
                 .collect(Collectors.joining(","));
         List<String> command = new ArrayList<>(List.of(RENDER.toString(), kind.renderName, "--listen", "127.0.0.1:" + port,
                 "--run-dir", dir.toString(), "--servers", servers, "--down", String.join(",", down)));
+        if (tls != null) {
+            LocalCertificate certificate = tls.certificate();
+            command.addAll(List.of("--tls-listen", "127.0.0.1:" + tls.port()));
+            command.addAll(kind == Kind.NGINX
+                    ? List.of("--tls-cert", certificate.certificate().toString(), "--tls-key", certificate.key().toString())
+                    : List.of("--tls-cert", certificate.pem().toString()));
+        }
         Process render = new ProcessBuilder(command).redirectOutput(config().toFile())
                 .redirectError(dir.resolve("render.log").toFile()).start();
         try {
@@ -246,14 +286,7 @@ public final class Balancer implements AutoCloseable {
     @Override
     public void close() {
         List<ProcessHandle> children = process.toHandle().descendants().toList();
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Processes.stop(process, Duration.ofSeconds(10));
         children.forEach(ProcessHandle::destroyForcibly);
     }
 }

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import io.lettuce.core.RedisClient;
@@ -74,6 +75,20 @@ public final class TestCluster implements AutoCloseable {
         ChorusProcess process = ChorusProcess.start(instanceId, env(instanceId, Map.of()), springArgs);
         processes.add(process);
         return process;
+    }
+
+    /**
+     * Starts instance processes with these ids in parallel and returns them in that order; stopped on close, also
+     * those that started when another one failed to.
+     */
+    public List<ChorusProcess> startProcesses(String... instanceIds) {
+        List<CompletableFuture<ChorusProcess>> starting = new ArrayList<>();
+        for (String id : instanceIds) {
+            starting.add(CompletableFuture.supplyAsync(() -> ChorusProcess.start(id, env(id, Map.of()))));
+        }
+        CompletableFuture.allOf(starting.toArray(CompletableFuture[]::new)).exceptionally(failed -> null).join();
+        starting.stream().filter(f -> !f.isCompletedExceptionally()).map(CompletableFuture::join).forEach(processes::add);
+        return starting.stream().map(CompletableFuture::join).toList();
     }
 
     /** Starts an instance process with extra environment variables; stopped on close. */

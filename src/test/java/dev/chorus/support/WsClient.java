@@ -37,8 +37,8 @@ public final class WsClient implements AutoCloseable {
     private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
     private final WebSocket socket;
 
-    private WsClient(String url) {
-        this.socket = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
+    private WsClient(String url, HttpClient http) {
+        this.socket = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
                 .buildAsync(URI.create(url), new Listener()).join();
     }
 
@@ -60,11 +60,11 @@ public final class WsClient implements AutoCloseable {
 
     /**
      * Connects with the token in the URL, {@code ?access_token=}, which SPEC §4 still accepts from third-party clients
-     * (or without any token, when it is null).
+     * (or without any token, when it is null). An https Api gives a wss socket, opened with that Api's HttpClient.
      */
     public static WsClient connect(Api api, String token) {
         String ws = api.base().replaceFirst("^http", "ws") + "/ws" + (token == null ? "" : "?access_token=" + token);
-        return new WsClient(ws);
+        return new WsClient(ws, api.base().startsWith("https:") ? api.client() : HTTP);
     }
 
     public void send(Map<String, Object> frame) {

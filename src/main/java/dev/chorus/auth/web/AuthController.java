@@ -49,21 +49,21 @@ class AuthController {
 
     @PostMapping("/auth/login")
     ResponseEntity<Map<String, Object>> login(@Valid @RequestBody AuthRequests.Login body, HttpServletRequest request) {
-        return withCookie(auth.login(body.email(), body.password(), clientIp.clientIp(request)));
+        return withCookie(auth.login(body.email(), body.password(), clientIp.clientIp(request)), request);
     }
 
     @PostMapping("/auth/refresh")
     ResponseEntity<Map<String, Object>> refresh(@Valid @RequestBody(required = false) AuthRequests.Refresh body,
-            @CookieValue(name = COOKIE, required = false) String cookie) {
+            @CookieValue(name = COOKIE, required = false) String cookie, HttpServletRequest request) {
         String token = body != null && body.refreshToken() != null ? body.refreshToken() : cookie;
-        return withCookie(auth.refresh(token));
+        return withCookie(auth.refresh(token), request);
     }
 
     @PostMapping("/auth/logout")
-    ResponseEntity<Void> logout() {
+    ResponseEntity<Void> logout(HttpServletRequest request) {
         JwtAuthenticationToken token = (JwtAuthenticationToken) SecurityContextHolder.getContext().getAuthentication();
         auth.logout(token.getToken().getClaimAsString("sid"));
-        return ResponseEntity.noContent().header(HttpHeaders.SET_COOKIE, cookie("", Duration.ZERO).toString()).build();
+        return ResponseEntity.noContent().header(HttpHeaders.SET_COOKIE, cookie("", Duration.ZERO, request).toString()).build();
     }
 
     @GetMapping("/users/me")
@@ -72,7 +72,7 @@ class AuthController {
         return UserView.of(user, auth.rolesOf(user));
     }
 
-    private ResponseEntity<Map<String, Object>> withCookie(AuthService.Login login) {
+    private ResponseEntity<Map<String, Object>> withCookie(AuthService.Login login, HttpServletRequest request) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("accessToken", login.accessToken());
         body.put("tokenType", "Bearer");
@@ -80,14 +80,19 @@ class AuthController {
         body.put("refreshToken", login.refreshToken());
         body.put("user", UserView.of(login.user(), login.roles()));
         return ResponseEntity.ok()
-                .header(HttpHeaders.SET_COOKIE, cookie(login.refreshToken(), login.refreshLifetime()).toString())
+                .header(HttpHeaders.SET_COOKIE, cookie(login.refreshToken(), login.refreshLifetime(), request).toString())
                 .body(body);
     }
 
-    private ResponseCookie cookie(String value, Duration maxAge) {
+    /**
+     * The refresh cookie. Secure when COOKIE_SECURE says so, and whenever the client reached us over HTTPS, which
+     * behind a TLS balancer is its X-Forwarded-Proto, believed from TRUSTED_PROXIES only (ops.ForwardedProtoFilter):
+     * a cookie set over HTTPS is never sent back over plain HTTP, whatever the setting.
+     */
+    private ResponseCookie cookie(String value, Duration maxAge, HttpServletRequest request) {
         return ResponseCookie.from(COOKIE, value)
                 .httpOnly(true)
-                .secure(properties.cookieSecure())
+                .secure(properties.cookieSecure() || request.isSecure())
                 .sameSite("Strict")
                 .path(COOKIE_PATH)
                 .maxAge(maxAge)

@@ -9,6 +9,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -73,6 +74,8 @@ class LettuceClusterBus implements ClusterBus, ReadinessCheck, DisposableBean {
         this.stallNanos = stallAfter.toNanos();
         this.reconnects = Counter.builder("chorus.bus.resubscribes")
                 .description("pub/sub connections replaced because the bus stopped delivering").register(meters);
+        Gauge.builder("chorus.bus.stalled", this, bus -> bus.stalled(System.nanoTime()) ? 1 : 0)
+                .description("1 while this instance's own fan-out is not delivering (readiness says bus-stalled)").register(meters);
         this.publisher = client.connect();
         this.subscriber = openSubscriber();
         this.lastResubscribe = System.nanoTime();

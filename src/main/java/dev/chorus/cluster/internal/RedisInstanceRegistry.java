@@ -69,7 +69,7 @@ public class RedisInstanceRegistry implements InstanceRegistry {
         statusContributors.forEach(c -> c.contribute(status));
         InstanceRecord self = new InstanceRecord(instance.instanceId(), instance.startedAt(), now, instance.version(),
                 ownFingerprints(), Boolean.TRUE.equals(status.get("leader")),
-                status.get("websocketConnections") instanceof Number n ? n.intValue() : 0);
+                status.get("websocketConnections") instanceof Number n ? n.intValue() : 0, instance.build());
         try {
             redis.opsForHash().put(infoKey(), self.instanceId(), JSON.writeValueAsString(self));
             redis.opsForZSet().add(setKey(), self.instanceId(), now.toEpochMilli());

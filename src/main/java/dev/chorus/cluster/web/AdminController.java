@@ -1,6 +1,8 @@
 package dev.chorus.cluster.web;
 
+import dev.chorus.cluster.ClusterBuilds;
 import dev.chorus.cluster.DistributedLocks;
+import dev.chorus.cluster.InstanceRecord;
 import dev.chorus.cluster.InstanceRegistry;
 import dev.chorus.cluster.LockInfo;
 import java.util.Comparator;
@@ -37,10 +39,15 @@ class AdminController {
         return Map.of("locks", held);
     }
 
+    /**
+     * Every live instance with its build, then the builds with their instances; {@code mixedBuilds} is true while the
+     * instances do not all run the same build (during a rolling deploy, or when one was forgotten).
+     */
     @GetMapping("/cluster")
     Map<String, Object> cluster() {
-        List<Map<String, Object>> instances = registry.liveInstances().stream()
-                .sorted(Comparator.comparing(i -> i.instanceId())).map(i -> {
+        List<InstanceRecord> live = registry.liveInstances();
+        List<Map<String, Object>> instances = live.stream()
+                .sorted(Comparator.comparing(InstanceRecord::instanceId)).map(i -> {
                     Map<String, Object> entry = new LinkedHashMap<>();
                     entry.put("instanceId", i.instanceId());
                     entry.put("startedAt", i.startedAt().toString());
@@ -48,8 +55,14 @@ class AdminController {
                     entry.put("leader", i.leader());
                     entry.put("websocketConnections", i.websocketConnections());
                     entry.put("version", i.version());
+                    entry.put("build", i.build());
                     return entry;
                 }).toList();
-        return Map.of("instances", instances);
+        ClusterBuilds builds = ClusterBuilds.of(live);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("instances", instances);
+        body.put("builds", builds.builds());
+        body.put("mixedBuilds", builds.mixed());
+        return body;
     }
 }
