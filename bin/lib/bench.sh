@@ -10,14 +10,14 @@ cmd_bench() {
     ws) bench_ws "$@" ;;
     connections) bench_connections "$@" ;;
     *) die "usage: bin/chorus bench http [--instances N] [--profile read|mixed|both] [--mix read:70,write:25,refresh:3,login:2] [--duration S] [--warmup S] [--connections C] [--threads T]
-       bin/chorus bench ws [--instances N] [--subscribers N] [--groups G] [--publishers P] [--rate R] [--duration S] [--warmup S] [--ramp [--step S] [--max-rate M] [--p99-ms L]]
+       bin/chorus bench ws [--instances N] [--kafka] [--subscribers N] [--groups G] [--publishers P] [--rate R] [--duration S] [--warmup S] [--ramp [--step S] [--max-rate M] [--p99-ms L]]
        bin/chorus bench connections [--instances N] [--count N] [--direct] [--groups G] [--idle S] [--rest S] [--connecting C] [--storm [--jitter-ms MS]]" ;;
   esac
 }
 
 # bench_cluster_up N: N instances and nginx in front; the EXIT trap stops them (also on Ctrl-C or SIGTERM).
 bench_cluster_up() {
-  local n=$1 i names=()
+  local n=$1 kafka=${2:-no} i names=()
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "--instances must be a positive number"
   RUN="$ROOT/.chorus/bench"; LB_PORT=${CHORUS_BENCH_PORT:-9080}; BASE_PORT=$((LB_PORT + 1)); DB_NAME=chorus_bench
   cluster_is_up && die "a benchmark cluster is still running (pids in $RUN)"
@@ -29,6 +29,12 @@ bench_cluster_up() {
   trap 'bench_cluster_down $?' EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
+  if [ "$kafka" = yes ]; then
+    # The bench's own broker, next to its balancer's port; a fresh data directory with the rest of $RUN.
+    KAFKA_PORT=$((LB_PORT + 92)); KAFKA_CONTROLLER_PORT=$((LB_PORT + 93))
+    kafka_start
+    kafka_settings | write_atomically "$RUN/cluster.env"
+  fi
   # Access tokens outlive a long ramp: the bench measures delivery, not re-authentication.
   for i in $(seq 1 "$n"); do
     bench_instance_start "$i"
@@ -54,8 +60,10 @@ bench_cluster_down() {
 
 # bench_tools: compiles the benchmark programs (test sources) and records their class path.
 bench_tools() {
+  [ -z "${BENCH_TOOLS_READY:-}" ] || return 0
   find_java; ensure_maven
   (cd "$ROOT" && mvn -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt >/dev/null)
+  BENCH_TOOLS_READY=1
 }
 
 # bench_java CLASS ARGS...: runs one of the programs of src/test/java/dev/chorus/bench.
@@ -107,15 +115,20 @@ bench_http_script() { if [ "$1" = read ]; then echo "$ROOT/bin/lib/bench-http.lu
 
 # bench ws: bin/chorus takes the cluster's shape (--instances); every other option goes to FanOutBenchmark.
 bench_ws() {
-  local n=3 args=()
+  local n=3 kafka=no args=() i metrics=()
   while [ $# -gt 0 ]; do
     case "$1" in
       --instances) n=${2:?}; shift 2 ;;
+      --kafka) kafka=yes; shift ;;
       *) args+=("$1"); shift ;;
     esac
   done
   bench_tools
-  bench_cluster_up "$n"
+  bench_cluster_up "$n" "$kafka"
+  if [ "$kafka" = yes ]; then
+    for i in $(seq 1 "$n"); do metrics+=("http://127.0.0.1:$((BASE_PORT + i - 1))/metrics"); done
+    args+=(--kafka-metrics "$(IFS=,; echo "${metrics[*]}")")
+  fi
   bench_java dev.chorus.bench.FanOutBenchmark --url "http://127.0.0.1:$LB_PORT" --instances "$n" "${args[@]}"
 }
 

@@ -74,7 +74,7 @@ await_ready() {
 cluster_is_up() { [ -n "$(running_instances)" ] || { [ -n "$(lb_kind)" ] && alive "$(lb_pidfile)"; }; }
 
 cmd_up() {
-  local n=3 lb=nginx pgbouncer=no
+  local n=3 lb=nginx pgbouncer=no kafka=no settings=()
   while [ $# -gt 0 ]; do
     case "$1" in
       --instances) n=${2:?--instances needs a number}; shift 2 ;;
@@ -82,6 +82,7 @@ cmd_up() {
       --lb) lb=${2:?--lb needs nginx or haproxy}; shift 2 ;;
       --lb=*) lb=${1#*=}; shift ;;
       --pgbouncer) pgbouncer=yes; shift ;;
+      --kafka) kafka=yes; shift ;;
       *) die "unknown option for up: $1 (see bin/chorus help)" ;;
     esac
   done
@@ -97,9 +98,13 @@ cmd_up() {
   load_jwt_secret
   if [ $pgbouncer = yes ]; then
     pgbouncer_start
-    printf '%s\n' "DATABASE_URL=postgresql://postgres@127.0.0.1:$PGBOUNCER_PORT/$DB_NAME" DB_PGBOUNCER=true |
-      write_atomically "$RUN/cluster.env"
+    settings+=("DATABASE_URL=postgresql://postgres@127.0.0.1:$PGBOUNCER_PORT/$DB_NAME" DB_PGBOUNCER=true)
   fi
+  if [ $kafka = yes ]; then
+    kafka_start
+    mapfile -t -O "${#settings[@]}" settings < <(kafka_settings)
+  fi
+  [ ${#settings[@]} -eq 0 ] || printf '%s\n' "${settings[@]}" | write_atomically "$RUN/cluster.env"
   local i names=()
   for i in $(seq 1 "$n"); do
     start_instance "chorus-$i" $((BASE_PORT + i - 1)); names+=("chorus-$i")
@@ -138,6 +143,7 @@ cmd_status() {
   if alive "$RUN/pgbouncer/pgbouncer.pid"; then
     echo "pgbouncer  pid $(cat "$RUN/pgbouncer/pgbouncer.pid"), 127.0.0.1:$PGBOUNCER_PORT (transaction pooling)"
   fi
+  kafka_status
 }
 
 cmd_down() {
@@ -146,6 +152,7 @@ cmd_down() {
   for name in $(running_instances); do kill -TERM "$(cat "$RUN/$name.pid")"; done # drain in parallel
   for name in $(instance_names); do stop_pid "$RUN/$name.pid" "$name"; rm -f "$RUN/$name.pid" "$RUN/$name.port"; done
   pgbouncer_stop
+  kafka_stop
   rm -f "$RUN/cluster.env"
   return 0
 }

@@ -1,14 +1,15 @@
 # test.sh — sourced by bin/chorus: bin/chorus test.
 
 # What the tests need: the JDK, Maven, PostgreSQL, Redis, PgBouncer, the balancers and wrk, docker-compose (for
-# `config` only: no Docker daemon is used), the npm packages that check the Kubernetes manifests offline, and
-# Debian's Chromium with playwright-core for the browser test.
+# `config` only: no Docker daemon is used), the npm packages that check the Kubernetes manifests offline,
+# Debian's Chromium with playwright-core for the browser test, and the Kafka broker's jars (tools/kafka-broker).
 cmd_test() {
   find_java; ensure_maven; ensure_postgres; ensure_redis; ensure_pgbouncer
   ensure_tool nginx nginx; ensure_tool haproxy haproxy; ensure_tool wrk wrk
   command -v docker-compose >/dev/null || { say "installing docker-compose"; apt_install --no-install-recommends docker-compose; }
   ensure_deploy_checks
   ensure_browser
+  kafka_classpath
   say "running the test suite with $JAVA_HOME"
   cd "$ROOT" && mvn -B test "$@"
 }
