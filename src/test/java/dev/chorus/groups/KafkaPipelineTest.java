@@ -186,19 +186,8 @@ class KafkaPipelineTest {
     @Test
     @Order(2)
     void healthShowsTheBrokerAndEachPartitionOwnedByOneInstanceAndTheMetricsAreExposed() {
-        Await.until(WAIT, "the six partitions spread over the three instances, each owned once", () -> {
-            List<String> owned = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                Response detailed = api(i).get("/health/detailed", null);
-                JsonNode kafka = detailed.json().path("checks").path("kafka");
-                if (detailed.status() != 200 || !"up".equals(kafka.path("status").asString())
-                        || kafka.path("brokers").asInt() != 1 || !topic.equals(kafka.path("topic").asString())) {
-                    return List.of(detailed.toString());
-                }
-                kafka.path("consumer").path("partitions").propertyNames().forEach(owned::add);
-            }
-            return owned;
-        }, owned -> owned.size() == 6 && new HashSet<>(owned).size() == 6);
+        Await.until(WAIT, "the six partitions spread over the three instances, each owned once", () -> ownedPartitions(3),
+                owned -> owned.size() == 6 && new HashSet<>(owned).size() == 6);
         String metrics = Await.until(WAIT, "lag, produce latency and batch sizes in /metrics",
                 () -> api(0).get("/metrics", null).raw().body(),
                 m -> m.contains("chorus_kafka_consumer_lag{") && m.contains("chorus_kafka_produce_latency_seconds_count")
@@ -280,12 +269,17 @@ class KafkaPipelineTest {
             List<Future<?>> posting = posters.stream().<Future<?>>map(p -> pool.submit(p)).toList();
             Await.until(WAIT, "posts acknowledged through every instance", () -> posters.stream().allMatch(p -> p.acknowledged.size() >= 5));
             instances.get(2).kill();
+            Await.until(WAIT, "the killed instance's partitions owned by the two others", () -> ownedPartitions(2),
+                    owned -> owned.size() == 6 && new HashSet<>(owned).size() == 6);
             int before = posters.get(3).acknowledged.size();
             Await.until(WAIT, "posts acknowledged after the kill", () -> posters.get(3).acknowledged.size() >= before + 10);
             posters.forEach(p -> p.stop.set(true));
             for (Future<?> f : posting) {
                 f.get(2, TimeUnit.MINUTES);
             }
+        }
+        for (Poster p : posters) {
+            awaitStored(p.group, new HashSet<>(p.acknowledged), api(0));
         }
         // Right after their last answers, the two others die too: what they acknowledged is only in Kafka.
         List<String> lastBurst = new ArrayList<>();
@@ -378,6 +372,21 @@ class KafkaPipelineTest {
             Integer last = lastByPrefix.put(id.substring(0, dash), n);
             assertThat(last == null || last < n).as("%s after %s", id, last).isTrue();
         }
+    }
+
+    /** The partitions the first {@code count} instances say they own (the health answer instead, if one is not up). */
+    static List<String> ownedPartitions(int count) {
+        List<String> owned = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Response detailed = api(i).get("/health/detailed", null);
+            JsonNode kafka = detailed.json().path("checks").path("kafka");
+            if (detailed.status() != 200 || !"up".equals(kafka.path("status").asString())
+                    || kafka.path("brokers").asInt() != 1 || !topic.equals(kafka.path("topic").asString())) {
+                return List.of(detailed.toString());
+            }
+            kafka.path("consumer").path("partitions").propertyNames().forEach(owned::add);
+        }
+        return owned;
     }
 
     static List<String> contentsFrom(List<JsonNode> history, String prefix) {
