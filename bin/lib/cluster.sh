@@ -74,7 +74,7 @@ await_ready() {
 cluster_is_up() { [ -n "$(running_instances)" ] || { [ -n "$(lb_kind)" ] && alive "$(lb_pidfile)"; }; }
 
 cmd_up() {
-  local n=3 lb=nginx pgbouncer=no kafka=no settings=()
+  local n=3 lb=nginx pgbouncer=no replica=no kafka=no
   while [ $# -gt 0 ]; do
     case "$1" in
       --instances) n=${2:?--instances needs a number}; shift 2 ;;
@@ -82,12 +82,16 @@ cmd_up() {
       --lb) lb=${2:?--lb needs nginx or haproxy}; shift 2 ;;
       --lb=*) lb=${1#*=}; shift ;;
       --pgbouncer) pgbouncer=yes; shift ;;
+      --replica) replica=yes; shift ;;
       --kafka) kafka=yes; shift ;;
       *) die "unknown option for up: $1 (see bin/chorus help)" ;;
     esac
   done
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "--instances must be a positive number"
   [[ "$lb" =~ ^(nginx|haproxy)$ ]] || die "--lb must be nginx or haproxy"
+  if [ $replica = yes ] && [ $pgbouncer = yes ] && ! local_allows_replication; then
+    die "--replica needs a primary of our own here (the local PostgreSQL refuses replication), and --pgbouncer points at the local one: use one of the two"
+  fi
   if cluster_is_up; then
     say "a cluster is already up (bin/chorus status; bin/chorus down to stop it)"; cmd_status; return 0
   fi
@@ -96,9 +100,15 @@ cmd_up() {
   mkdir -p "$RUN"
   rm -f "$RUN"/*.pid "$RUN"/*.port "$RUN/lb.down" "$RUN/cluster.env"
   load_jwt_secret
+  local settings=()
   if [ $pgbouncer = yes ]; then
     pgbouncer_start
     settings+=("DATABASE_URL=postgresql://postgres@127.0.0.1:$PGBOUNCER_PORT/$DB_NAME" DB_PGBOUNCER=true)
+  fi
+  if [ $replica = yes ]; then
+    local lines=()
+    replica_start "$RUN/replica.env"; mapfile -t lines < "$RUN/replica.env"
+    settings+=("${lines[@]}")
   fi
   if [ $kafka = yes ]; then
     kafka_start
@@ -143,6 +153,7 @@ cmd_status() {
   if alive "$RUN/pgbouncer/pgbouncer.pid"; then
     echo "pgbouncer  pid $(cat "$RUN/pgbouncer/pgbouncer.pid"), 127.0.0.1:$PGBOUNCER_PORT (transaction pooling)"
   fi
+  replica_status
   kafka_status
 }
 
@@ -152,6 +163,7 @@ cmd_down() {
   for name in $(running_instances); do kill -TERM "$(cat "$RUN/$name.pid")"; done # drain in parallel
   for name in $(instance_names); do stop_pid "$RUN/$name.pid" "$name"; rm -f "$RUN/$name.pid" "$RUN/$name.port"; done
   pgbouncer_stop
+  replica_stop
   kafka_stop
   rm -f "$RUN/cluster.env"
   return 0

@@ -2,9 +2,13 @@
 
 # What the tests need: the JDK, Maven, PostgreSQL, Redis, PgBouncer, the balancers and wrk, docker-compose (for
 # `config` only: no Docker daemon is used), the npm packages that check the Kubernetes manifests offline,
-# Debian's Chromium with playwright-core for the browser test, and the Kafka broker's jars (tools/kafka-broker).
+# Debian's Chromium with playwright-core for the browser test; PostgreSQL's server binaries (private primaries,
+# replicas and TLS servers of the tests' own, even when the machine's PostgreSQL runs elsewhere) and openssl
+# (the tests' certificate authorities); and the Kafka broker's jars (tools/kafka-broker).
 cmd_test() {
   find_java; ensure_maven; ensure_postgres; ensure_redis; ensure_pgbouncer
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { say "installing PostgreSQL's server binaries"; apt_install postgresql; }
+  ensure_tool openssl openssl
   ensure_tool nginx nginx; ensure_tool haproxy haproxy; ensure_tool wrk wrk
   command -v docker-compose >/dev/null || { say "installing docker-compose"; apt_install --no-install-recommends docker-compose; }
   ensure_deploy_checks

@@ -165,7 +165,7 @@ public class MessageService {
         if ((afterSeq != null && afterSeq < 0) || (beforeSeq != null && beforeSeq < 0)) {
             throw ApiException.badRequest("afterSeq and beforeSeq must not be negative");
         }
-        return messages.page(groupId, afterSeq, beforeSeq, size);
+        return messages.historyPage(groupId, afterSeq, beforeSeq, size);
     }
 
     /** The last seq handed out in each of these groups that exists; one query. */
@@ -178,9 +178,12 @@ public class MessageService {
         return groups.lastSeq(groupId);
     }
 
-    /** Stored messages with {@code afterSeq < seq <= toSeq}, ascending, at most {@code limit}. */
+    /**
+     * Stored messages with {@code afterSeq < seq <= toSeq}, ascending, at most {@code limit}; {@code toSeq} must not
+     * be above the group's last seq. Complete even when a replica serves it and is behind.
+     */
     public List<Message> range(UUID groupId, long afterSeq, long toSeq, int limit) {
-        return messages.page(groupId, afterSeq, toSeq + 1, limit).messages();
+        return messages.range(groupId, afterSeq, toSeq, limit);
     }
 
     /**

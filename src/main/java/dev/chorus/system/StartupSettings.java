@@ -1,24 +1,37 @@
 package dev.chorus.system;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Every environment variable of SPEC §2, read in one place and turned into the Spring properties the modules use.
- * Anything malformed fails here with one line naming the variable, before a single bean is created.
+ * Anything malformed fails here with one line naming the variable (never quoting a secret), before a single bean is
+ * created. Each secret variable may instead be given as {@code NAME_FILE}, the path of a file holding it (Docker
+ * and Kubernetes secrets).
  */
 public final class StartupSettings {
 
+    /** The variables that hold secrets: each also accepted as NAME_FILE. */
+    public static final List<String> SECRET_VARIABLES = List.of("JWT_SECRET", "JWT_SECRETS", "DATABASE_URL",
+            "DATABASE_REPLICA_URLS", "REDIS_URL", "REDIS_PASSWORD", "KAFKA_SASL_PASSWORD", "KAFKA_SSL_TRUSTSTORE_PASSWORD",
+            "KAFKA_SSL_KEYSTORE_PASSWORD", "KAFKA_SSL_KEY_PASSWORD");
     static final int MIN_SECRET_BYTES = 32;
+    /** A secret file larger than this is a mistake (a wrong path), not a secret. */
+    private static final long LARGEST_SECRET_FILE = 64 * 1024;
     private static final String DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/chorus";
     private static final String DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
     /** Loopback and the private ranges: where balancers' checks, Prometheus and operators usually are. */
@@ -33,7 +46,7 @@ public final class StartupSettings {
 
     /** The Spring properties for this environment; throws {@link InvalidSettingsException} on the first bad value. */
     public static Map<String, Object> toProperties(Map<String, String> env) {
-        StartupSettings settings = new StartupSettings(env);
+        StartupSettings settings = new StartupSettings(withSecretFiles(env));
         settings.readAll();
         return settings.properties;
     }
@@ -78,6 +91,23 @@ public final class StartupSettings {
         }
         put("spring.datasource.hikari.minimum-idle", min);
         put("spring.datasource.hikari.maximum-pool-size", max);
+        readReplicas(pgBouncer, min, max);
+    }
+
+    /** DATABASE_REPLICA_URLS: each replica gets a pool of the primary's bounds; DATABASE_REPLICA_MAX_LAG bounds staleness. */
+    private void readReplicas(boolean pgBouncer, int min, int max) {
+        List<String> urls = list(get("DATABASE_REPLICA_URLS", ""));
+        for (int i = 0; i < urls.size(); i++) {
+            DatabaseUrl replica = DatabaseUrl.parse(urls.get(i), "DATABASE_REPLICA_URLS (URL " + (i + 1) + ")");
+            String prefix = "chorus.database.replicas[" + i + "].";
+            put(prefix + "name", "replica-" + (i + 1));
+            put(prefix + "jdbc-url", replica.jdbcUrl(pgBouncer));
+            put(prefix + "username", replica.username() == null ? "" : replica.username());
+            put(prefix + "password", replica.password() == null ? "" : replica.password());
+        }
+        put("chorus.database.replica-pool-min", min);
+        put("chorus.database.replica-pool-max", max);
+        put("chorus.database.replica-max-lag", duration("DATABASE_REPLICA_MAX_LAG", "PT2S"));
     }
 
     private void readRedis() {
@@ -89,9 +119,34 @@ public final class StartupSettings {
             }
             put("spring.data.redis.sentinel.nodes", sentinels);
             put("spring.data.redis.sentinel.master", master);
+            String password = env.get("REDIS_PASSWORD");
+            if (password != null && !password.isEmpty()) {
+                put("spring.data.redis.password", password);
+                put("spring.data.redis.sentinel.password", password);
+            }
+            readRedisTls(true);
             return;
         }
-        put("spring.data.redis.url", RedisUrl.validate(get("REDIS_URL", DEFAULT_REDIS_URL)));
+        String url = RedisUrl.validate(get("REDIS_URL", DEFAULT_REDIS_URL));
+        put("spring.data.redis.url", url);
+        readRedisTls(url.startsWith("rediss://"));
+    }
+
+    /** REDIS_TLS_CA_CERT: a PEM file of the CA the Redis server's certificate is checked against (host name too). */
+    private void readRedisTls(boolean tls) {
+        String ca = get("REDIS_TLS_CA_CERT", null);
+        if (ca == null) {
+            return;
+        }
+        if (!tls) {
+            throw new InvalidSettingsException("REDIS_TLS_CA_CERT is set but REDIS_URL is not a rediss:// URL");
+        }
+        if (!CertificateFiles.readablePem(ca)) {
+            throw new InvalidSettingsException("REDIS_TLS_CA_CERT: " + ca + " is not a readable PEM certificate file");
+        }
+        put("spring.ssl.bundle.pem.redis.truststore.certificate", "file:" + Path.of(ca).toAbsolutePath());
+        put("spring.data.redis.ssl.bundle", "redis");
+        put("spring.data.redis.ssl.enabled", true);
     }
 
     /**
@@ -133,8 +188,8 @@ public final class StartupSettings {
             if (!mechanism.matches("PLAIN|SCRAM-SHA-256|SCRAM-SHA-512")) {
                 throw new InvalidSettingsException("KAFKA_SASL_MECHANISM must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, not '" + mechanism + "'");
             }
-            String user = secret("KAFKA_SASL_USERNAME");
-            String password = secret("KAFKA_SASL_PASSWORD");
+            String user = get("KAFKA_SASL_USERNAME", null);
+            String password = get("KAFKA_SASL_PASSWORD", null);
             if (user == null || password == null) {
                 throw new InvalidSettingsException("KAFKA_SECURITY_PROTOCOL " + protocol + " needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD");
             }
@@ -146,10 +201,10 @@ public final class StartupSettings {
         }
         if (protocol.endsWith("SSL")) {
             optionalKafkaClient("ssl.truststore.location", get("KAFKA_SSL_TRUSTSTORE_LOCATION", null));
-            optionalKafkaClient("ssl.truststore.password", secret("KAFKA_SSL_TRUSTSTORE_PASSWORD"));
+            optionalKafkaClient("ssl.truststore.password", get("KAFKA_SSL_TRUSTSTORE_PASSWORD", null));
             optionalKafkaClient("ssl.keystore.location", get("KAFKA_SSL_KEYSTORE_LOCATION", null));
-            optionalKafkaClient("ssl.keystore.password", secret("KAFKA_SSL_KEYSTORE_PASSWORD"));
-            optionalKafkaClient("ssl.key.password", secret("KAFKA_SSL_KEY_PASSWORD"));
+            optionalKafkaClient("ssl.keystore.password", get("KAFKA_SSL_KEYSTORE_PASSWORD", null));
+            optionalKafkaClient("ssl.key.password", get("KAFKA_SSL_KEY_PASSWORD", null));
         }
     }
 
@@ -168,37 +223,11 @@ public final class StartupSettings {
         return value.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
-    /** A secret from NAME, or from the file NAME_FILE names (its content, without the trailing line break). */
-    private String secret(String name) {
-        String direct = get(name, null);
-        String file = get(name + "_FILE", null);
-        if (direct != null && file != null) {
-            throw new InvalidSettingsException(name + " and " + name + "_FILE are both set: set one");
-        }
-        if (file == null) {
-            return direct;
-        }
-        try {
-            String value = Files.readString(Path.of(file)).strip();
-            if (value.isEmpty()) {
-                throw new InvalidSettingsException(name + "_FILE names an empty file: " + file);
-            }
-            return value;
-        } catch (IOException | UncheckedIOException e) {
-            throw new InvalidSettingsException(name + "_FILE names a file that cannot be read: " + file);
-        }
-    }
-
     private void readAuth() {
-        String secret = env.get("JWT_SECRET");
-        if (secret == null || secret.isBlank()) {
-            throw new InvalidSettingsException("JWT_SECRET is missing: set it to the same random value of at least "
-                    + MIN_SECRET_BYTES + " bytes on every instance");
+        List<String> keys = jwtKeys();
+        for (int i = 0; i < keys.size(); i++) {
+            put("chorus.auth.jwt-secrets[" + i + "]", keys.get(i));
         }
-        if (secret.getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
-            throw new InvalidSettingsException("JWT_SECRET is too short: it needs at least " + MIN_SECRET_BYTES + " bytes");
-        }
-        put("chorus.auth.jwt-secret", secret);
         put("chorus.auth.access-token-ttl", duration("ACCESS_TOKEN_TTL", "PT15M"));
         put("chorus.auth.refresh-token-ttl", duration("REFRESH_TOKEN_TTL", "P7D"));
         put("chorus.auth.refresh-session-max-age", duration("REFRESH_SESSION_MAX_AGE", "P30D"));
@@ -208,6 +237,94 @@ public final class StartupSettings {
         put("chorus.auth.password-hash-wait", duration("PASSWORD_HASH_WAIT", "PT1S"));
         put("chorus.auth.cookie-secure", bool("COOKIE_SECURE", true));
         put("chorus.auth.admin-emails", get("ADMIN_EMAILS", ""));
+    }
+
+    /** JWT_SECRETS (comma- or line-separated, the signer first) or JWT_SECRET: each key at least 32 bytes, no repeats. */
+    private List<String> jwtKeys() {
+        String one = env.get("JWT_SECRET");
+        String many = env.get("JWT_SECRETS");
+        boolean hasOne = one != null && !one.isBlank();
+        boolean hasMany = many != null && !many.isBlank();
+        if (hasOne && hasMany) {
+            throw new InvalidSettingsException("JWT_SECRET and JWT_SECRETS are both set: keep JWT_SECRETS (the first key signs)");
+        }
+        if (!hasOne && !hasMany) {
+            throw new InvalidSettingsException("JWT_SECRET is missing: set it (or JWT_SECRETS, for a key rotation) to the same "
+                    + "random value of at least " + MIN_SECRET_BYTES + " bytes on every instance");
+        }
+        if (hasOne) {
+            if (one.getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
+                throw new InvalidSettingsException("JWT_SECRET is too short: it needs at least " + MIN_SECRET_BYTES + " bytes");
+            }
+            return List.of(one);
+        }
+        List<String> keys = Arrays.stream(many.split("[,\\r\\n]+")).map(String::trim).filter(k -> !k.isEmpty()).toList();
+        if (keys.isEmpty()) {
+            throw new InvalidSettingsException("JWT_SECRET is missing: JWT_SECRETS lists no key");
+        }
+        for (int i = 0; i < keys.size(); i++) {
+            if (keys.get(i).getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
+                throw new InvalidSettingsException("JWT_SECRETS: key " + (i + 1) + " is too short: each needs at least "
+                        + MIN_SECRET_BYTES + " bytes");
+            }
+            if (keys.indexOf(keys.get(i)) != i) {
+                throw new InvalidSettingsException("JWT_SECRETS: key " + (i + 1) + " repeats key " + (keys.indexOf(keys.get(i)) + 1));
+            }
+        }
+        return keys;
+    }
+
+    /**
+     * The environment with each secret given as NAME_FILE read into NAME. The file's content is the value, without
+     * the line break an editor or {@code echo} leaves at its end.
+     */
+    static Map<String, String> withSecretFiles(Map<String, String> env) {
+        Map<String, String> resolved = new HashMap<>(env);
+        for (String name : SECRET_VARIABLES) {
+            String path = env.get(name + "_FILE");
+            if (path == null || path.isBlank()) {
+                continue;
+            }
+            String direct = env.get(name);
+            if (direct != null && !direct.isBlank()) {
+                throw new InvalidSettingsException(name + " and " + name + "_FILE are both set: keep one");
+            }
+            resolved.put(name, readSecretFile(name + "_FILE", path.trim()));
+        }
+        return resolved;
+    }
+
+    private static String readSecretFile(String variable, String path) {
+        String content;
+        try {
+            Path file = Path.of(path);
+            if (!Files.isRegularFile(file)) {
+                throw new InvalidSettingsException(variable + ": " + path + " is not a file");
+            }
+            if (Files.size(file) > LARGEST_SECRET_FILE) {
+                throw new InvalidSettingsException(variable + ": " + path + " is larger than 64 KiB, which no secret is");
+            }
+            content = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (MalformedInputException e) {
+            throw new InvalidSettingsException(variable + ": " + path + " is not UTF-8 text");
+        } catch (IOException | InvalidPathException e) {
+            throw new InvalidSettingsException(variable + ": " + path + " cannot be read (" + e.getClass().getSimpleName() + ")");
+        }
+        String value = content.replaceFirst("(\\r?\\n)+\\z", "");
+        if (value.isBlank()) {
+            throw new InvalidSettingsException(variable + ": " + path + " is empty");
+        }
+        return value;
+    }
+
+    private static List<String> list(String value) {
+        List<String> items = new ArrayList<>();
+        for (String item : value.split(",")) {
+            if (!item.isBlank()) {
+                items.add(item.trim());
+            }
+        }
+        return items;
     }
 
     private String get(String name, String fallback) {

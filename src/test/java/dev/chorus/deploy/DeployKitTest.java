@@ -203,6 +203,28 @@ class DeployKitTest {
         assertThat(path(ingress, "metadata", "annotations").toString()).contains("proxy-read-timeout=3600", "proxy-send-timeout=3600");
     }
 
+    /** Issue 18: secrets reach the pods as files of the mounted Secret, never as environment variables. */
+    @Test
+    void theDeploymentReadsEverySecretFromAFileOfTheMountedSecret() throws Exception {
+        Map<String, Object> pod = map(map(map(yaml("deployment.yaml"), "spec"), "template"), "spec");
+        Map<String, Object> container = list(pod, "containers").getFirst();
+        assertThat(String.valueOf(container.get("envFrom"))).doesNotContain("secretRef");
+        assertThat(String.valueOf(container.get("env"))).doesNotContain("secretKeyRef");
+        Map<String, Object> volume = list(pod, "volumes").stream().filter(v -> v.containsKey("secret")).findFirst().orElseThrow();
+        assertThat(path(volume, "secret", "secretName")).isEqualTo(path(yaml("secret.example.yaml"), "metadata", "name"));
+        String mountPath = list(container, "volumeMounts").stream().filter(m -> volume.get("name").equals(m.get("name")))
+                .findFirst().orElseThrow().get("mountPath").toString();
+        Map<String, Object> example = map(yaml("secret.example.yaml"), "stringData");
+        List<Map<String, Object>> files = list(container, "env").stream().filter(e -> e.get("name").toString().endsWith("_FILE")).toList();
+        assertThat(files).extracting(e -> e.get("name")).contains("JWT_SECRETS_FILE", "DATABASE_URL_FILE");
+        for (Map<String, Object> file : files) {
+            String variable = file.get("name").toString().replaceFirst("_FILE$", "");
+            assertThat(dev.chorus.system.StartupSettings.SECRET_VARIABLES).as("a secret variable").contains(variable);
+            assertThat(file.get("value")).as(variable).isEqualTo(mountPath + "/" + variable);
+            assertThat(example).as("the example Secret's keys").containsKey(variable);
+        }
+    }
+
     @Test
     void theDockerfileIsMultiStageNonRootAndContainerAwareAndPassesTheLinter() throws Exception {
         String dockerfile = Files.readString(DEPLOY.resolve("Dockerfile"));

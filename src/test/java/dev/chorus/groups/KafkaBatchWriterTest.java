@@ -7,6 +7,7 @@ import dev.chorus.groups.internal.KafkaBatchWriter;
 import dev.chorus.groups.internal.LoggedMessage;
 import dev.chorus.groups.internal.MessageStore;
 import dev.chorus.groups.internal.ParkedRecords;
+import dev.chorus.support.Api;
 import dev.chorus.support.Api.Session;
 import dev.chorus.support.TestCluster;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.transaction.PlatformTransactionManager;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The Kafka pipeline's consumer-side write, on the real PostgreSQL without a broker: records read again (a
@@ -132,8 +134,17 @@ class KafkaBatchWriterTest {
         return new ConsumerRecord<>(TOPIC, 0, offset++, m.groupId().toString(), LoggedMessage.encode(m));
     }
 
+    /** The group's history as its members read it, in seq order. */
     static List<String> contentsBySeq(UUID group) {
-        return instance.bean(MessageStore.class).page(group, 0L, null, 200).messages().stream().map(Message::content).toList();
+        Api.Response page = instance.api().get("/api/groups/" + group + "/messages?afterSeq=0&limit=200", owner.accessToken());
+        assertThat(page.status()).as("%s", page).isEqualTo(200);
+        List<String> contents = new ArrayList<>();
+        long expectedSeq = 1;
+        for (JsonNode m : page.json().path("messages")) {
+            assertThat(m.path("seq").asLong()).as("gap-free seqs").isEqualTo(expectedSeq++);
+            contents.add(m.path("content").asString());
+        }
+        return contents;
     }
 
     static long parked() {

@@ -3,11 +3,14 @@ package dev.chorus.system;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class StartupSettingsTest {
 
@@ -193,5 +196,120 @@ class StartupSettingsTest {
         Map<String, String> partitions = with("KAFKA_BROKERS", "kafka:9092");
         partitions.put("KAFKA_PARTITIONS", "0");
         assertThatThrownBy(() -> StartupSettings.toProperties(partitions)).hasMessageContaining("KAFKA_PARTITIONS");
+    }
+
+    static final String K1 = "first-key-0123456789-abcdefghijklmnop";
+    static final String K2 = "second-key-0123456789-abcdefghijklmno";
+
+    static Map<String, String> keys(String name, String value) {
+        Map<String, String> env = new HashMap<>();
+        env.put(name, value);
+        return env;
+    }
+
+    @Test
+    void jwtSecretsListsKeysTheSignerFirstAndJwtSecretIsAListOfOne() {
+        assertThat(StartupSettings.toProperties(keys("JWT_SECRETS", K2 + ", " + K1)))
+                .containsEntry("chorus.auth.jwt-secrets[0]", K2).containsEntry("chorus.auth.jwt-secrets[1]", K1)
+                .doesNotContainKey("chorus.auth.jwt-secrets[2]");
+        assertThat(StartupSettings.toProperties(keys("JWT_SECRETS", K2 + "\n" + K1 + "\n")))
+                .containsEntry("chorus.auth.jwt-secrets[0]", K2).containsEntry("chorus.auth.jwt-secrets[1]", K1);
+        assertThat(StartupSettings.toProperties(keys("JWT_SECRET", K1))).containsEntry("chorus.auth.jwt-secrets[0]", K1)
+                .doesNotContainKey("chorus.auth.jwt-secrets[1]");
+    }
+
+    @Test
+    void badKeyListsAreRefusedWithoutQuotingAKey() {
+        Map<String, String> both = keys("JWT_SECRET", K1);
+        both.put("JWT_SECRETS", K1 + "," + K2);
+        assertThatThrownBy(() -> StartupSettings.toProperties(both)).hasMessageStartingWith("JWT_SECRET and JWT_SECRETS are both set");
+        assertThatThrownBy(() -> StartupSettings.toProperties(keys("JWT_SECRETS", K1 + ",too-short")))
+                .hasMessageStartingWith("JWT_SECRETS: key 2 is too short").hasMessageNotContaining("too-short,").hasMessageNotContaining(K1);
+        assertThatThrownBy(() -> StartupSettings.toProperties(keys("JWT_SECRETS", K1 + "," + K2 + "," + K1)))
+                .hasMessageStartingWith("JWT_SECRETS: key 3 repeats key 1").hasMessageNotContaining(K1);
+        assertThatThrownBy(() -> StartupSettings.toProperties(keys("JWT_SECRETS", " , ,"))).hasMessageStartingWith("JWT_SECRET is missing");
+    }
+
+    @Test
+    void everySecretMayComeFromAFileWithoutTheLineBreakAtItsEnd(@TempDir Path dir) throws IOException {
+        Map<String, String> env = new HashMap<>();
+        env.put("JWT_SECRETS_FILE", Files.writeString(dir.resolve("keys"), K2 + "\n" + K1 + "\n").toString());
+        env.put("DATABASE_URL_FILE", Files.writeString(dir.resolve("db"), "postgresql://app:pw@db:5432/chat\r\n").toString());
+        env.put("DATABASE_REPLICA_URLS_FILE", Files.writeString(dir.resolve("replicas"), "postgresql://ro:rpw@r1/chat,postgresql://ro:rpw@r2/chat").toString());
+        env.put("REDIS_URL_FILE", Files.writeString(dir.resolve("redis"), "redis://:rp@cache:6379\n").toString());
+        assertThat(StartupSettings.toProperties(env)).containsEntry("chorus.auth.jwt-secrets[0]", K2)
+                .containsEntry("chorus.auth.jwt-secrets[1]", K1)
+                .containsEntry("spring.datasource.password", "pw")
+                .containsEntry("spring.datasource.url", "jdbc:postgresql://db:5432/chat")
+                .containsEntry("chorus.database.replicas[1].jdbc-url", "jdbc:postgresql://r2:5432/chat")
+                .containsEntry("chorus.database.replicas[1].password", "rpw")
+                .containsEntry("spring.data.redis.url", "redis://:rp@cache:6379");
+        Map<String, String> sentinel = keys("JWT_SECRET", K1);
+        sentinel.put("REDIS_SENTINELS", "10.0.0.1:26379");
+        sentinel.put("REDIS_SENTINEL_MASTER", "main");
+        sentinel.put("REDIS_PASSWORD_FILE", Files.writeString(dir.resolve("redis-password"), "s3cret\n").toString());
+        assertThat(StartupSettings.toProperties(sentinel)).containsEntry("spring.data.redis.password", "s3cret")
+                .containsEntry("spring.data.redis.sentinel.password", "s3cret");
+    }
+
+    @Test
+    void aSecretFileThatCannotBeUsedIsRefusedNamingTheVariableAndPathButNoContent(@TempDir Path dir) throws IOException {
+        assertThatThrownBy(() -> StartupSettings.toProperties(keys("JWT_SECRET_FILE", dir.resolve("absent").toString())))
+                .hasMessageStartingWith("JWT_SECRET_FILE: " + dir.resolve("absent") + " is not a file");
+        assertThatThrownBy(() -> StartupSettings.toProperties(keys("JWT_SECRET_FILE", dir.toString())))
+                .hasMessageContaining("is not a file");
+        Path empty = Files.writeString(dir.resolve("empty"), "\n");
+        assertThatThrownBy(() -> StartupSettings.toProperties(keys("JWT_SECRET_FILE", empty.toString()))).hasMessageEndingWith("is empty");
+        Path huge = Files.write(dir.resolve("huge"), new byte[100_000]);
+        assertThatThrownBy(() -> StartupSettings.toProperties(keys("JWT_SECRET_FILE", huge.toString()))).hasMessageContaining("larger than 64 KiB");
+        Path binary = Files.write(dir.resolve("binary"), new byte[] {(byte) 0xff, (byte) 0xfe, 'a'});
+        assertThatThrownBy(() -> StartupSettings.toProperties(keys("JWT_SECRET_FILE", binary.toString()))).hasMessageContaining("not UTF-8");
+        Path secret = Files.writeString(dir.resolve("secret"), K1);
+        Map<String, String> both = keys("JWT_SECRET_FILE", secret.toString());
+        both.put("JWT_SECRET", K2);
+        assertThatThrownBy(() -> StartupSettings.toProperties(both)).hasMessageStartingWith("JWT_SECRET and JWT_SECRET_FILE are both set")
+                .hasMessageNotContaining(K1).hasMessageNotContaining(K2);
+        Path shortKey = Files.writeString(dir.resolve("short"), "tiny-secret");
+        assertThatThrownBy(() -> StartupSettings.toProperties(keys("JWT_SECRET_FILE", shortKey.toString())))
+                .hasMessageStartingWith("JWT_SECRET is too short").hasMessageNotContaining("tiny-secret");
+        Map<String, String> badUrl = keys("JWT_SECRET", K1);
+        badUrl.put("DATABASE_URL_FILE", Files.writeString(dir.resolve("bad-url"), "mysql://root:hunter2@db/x").toString());
+        assertThatThrownBy(() -> StartupSettings.toProperties(badUrl)).hasMessageStartingWith("DATABASE_URL is malformed")
+                .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
+    void replicaUrlsAreCheckedOneByOneAndTheLagBoundIsADuration() {
+        Map<String, String> env = with("DATABASE_REPLICA_URLS", "postgresql://ro@r1:5433/chat, mysql://ro:secret-pw@r2/chat");
+        assertThatThrownBy(() -> StartupSettings.toProperties(env)).hasMessageStartingWith("DATABASE_REPLICA_URLS (URL 2) is malformed")
+                .hasMessageNotContaining("secret-pw");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("DATABASE_URL", "postgresql://app@db/chat?password=hunter2")))
+                .hasMessageContaining("not in its query").hasMessageNotContaining("hunter2");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("DATABASE_REPLICA_MAX_LAG", "2s")))
+                .hasMessageStartingWith("DATABASE_REPLICA_MAX_LAG must be");
+        assertThat(StartupSettings.toProperties(with("DATABASE_REPLICA_URLS", "postgresql://ro@r1:5433/chat")))
+                .containsEntry("chorus.database.replicas[0].name", "replica-1")
+                .containsEntry("chorus.database.replicas[0].jdbc-url", "jdbc:postgresql://r1:5433/chat")
+                .containsEntry("chorus.database.replica-max-lag", "PT2S");
+        assertThat(StartupSettings.toProperties(valid())).doesNotContainKey("chorus.database.replicas[0].name");
+    }
+
+    @Test
+    void caFilesMustBePemCertificatesAndRedisTlsNeedsARedissUrl(@TempDir Path dir) throws IOException {
+        Path ca = Files.writeString(dir.resolve("ca.crt"), "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+        Path notPem = Files.writeString(dir.resolve("ca.txt"), "hello", StandardCharsets.UTF_8);
+        Map<String, String> tls = with("REDIS_URL", "rediss://cache:6380");
+        tls.put("REDIS_TLS_CA_CERT", ca.toString());
+        assertThat(StartupSettings.toProperties(tls)).containsEntry("spring.data.redis.ssl.bundle", "redis")
+                .containsEntry("spring.ssl.bundle.pem.redis.truststore.certificate", "file:" + ca.toAbsolutePath());
+        tls.put("REDIS_TLS_CA_CERT", notPem.toString());
+        assertThatThrownBy(() -> StartupSettings.toProperties(tls)).hasMessageStartingWith("REDIS_TLS_CA_CERT: " + notPem);
+        Map<String, String> plain = with("REDIS_URL", "redis://cache:6379");
+        plain.put("REDIS_TLS_CA_CERT", ca.toString());
+        assertThatThrownBy(() -> StartupSettings.toProperties(plain)).hasMessageContaining("not a rediss:// URL");
+        assertThat(StartupSettings.toProperties(with("DATABASE_URL", "postgresql://db/chat?sslmode=verify-full&sslrootcert=" + ca)))
+                .containsEntry("spring.datasource.url", "jdbc:postgresql://db:5432/chat?sslmode=verify-full&sslrootcert=" + ca);
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("DATABASE_URL", "postgresql://db/chat?sslmode=verify-full&sslrootcert=" + notPem)))
+                .hasMessageStartingWith("DATABASE_URL: sslrootcert " + notPem + " is not a readable PEM certificate file");
     }
 }

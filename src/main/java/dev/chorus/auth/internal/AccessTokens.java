@@ -13,7 +13,7 @@ import org.springframework.security.oauth2.jwt.JwtEncoder;
 import org.springframework.security.oauth2.jwt.JwtEncoderParameters;
 import org.springframework.stereotype.Component;
 
-/** Issues HS256 access tokens carrying the user, roles and login session ({@code sid}). */
+/** Issues HS256 access tokens carrying the user, roles and login session ({@code sid}), signed with the first key. */
 @Component
 public class AccessTokens {
 
@@ -24,11 +24,13 @@ public class AccessTokens {
     static final String ROLES_CLAIM = "roles";
 
     private final JwtEncoder encoder;
+    private final String signingKeyId;
     private final AuthProperties properties;
     private final Clock clock;
 
-    AccessTokens(JwtEncoder encoder, AuthProperties properties, Clock clock) {
+    AccessTokens(JwtEncoder encoder, SigningKeys keys, AuthProperties properties, Clock clock) {
         this.encoder = encoder;
+        this.signingKeyId = keys.signer().id();
         this.properties = properties;
         this.clock = clock;
     }
@@ -45,7 +47,7 @@ public class AccessTokens {
                 .claim(ROLES_CLAIM, roles)
                 .claim(SESSION_CLAIM, sessionId)
                 .build();
-        JwsHeader header = JwsHeader.with(MacAlgorithm.HS256).build();
+        JwsHeader header = JwsHeader.with(MacAlgorithm.HS256).keyId(signingKeyId).build();
         return encoder.encode(JwtEncoderParameters.from(header, claims)).getTokenValue();
     }
 

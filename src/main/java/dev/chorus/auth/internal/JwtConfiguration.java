@@ -1,15 +1,17 @@
 package dev.chorus.auth.internal;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.chorus.auth.AuthProperties;
-import javax.crypto.SecretKey;
-import javax.crypto.spec.SecretKeySpec;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
-import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtEncoder;
@@ -18,23 +20,36 @@ import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
 
-/** HS256 signing and verification with JWT_SECRET; verification also refuses tokens of revoked sessions. */
+/**
+ * HS256 signing with the first key of JWT_SECRETS (or JWT_SECRET), verification with any of them; verification also
+ * refuses tokens of revoked sessions.
+ */
 @Configuration(proxyBeanMethods = false)
 class JwtConfiguration {
 
     @Bean
-    SecretKey jwtKey(AuthProperties properties) {
-        return new SecretKeySpec(properties.secretBytes(), "HmacSHA256");
+    SigningKeys signingKeys(AuthProperties properties) {
+        return SigningKeys.of(properties.jwtSecrets());
     }
 
+    /** The encoder picks the JWK matching the header's {@code kid} and {@code alg}: there is only the signer's. */
     @Bean
-    JwtEncoder jwtEncoder(SecretKey jwtKey) {
-        return NimbusJwtEncoder.withSecretKey(jwtKey).algorithm(MacAlgorithm.HS256).build();
+    JwtEncoder jwtEncoder(SigningKeys keys) {
+        return new NimbusJwtEncoder(new ImmutableJWKSet<>(keys.signingSet()));
     }
 
+    /**
+     * Nimbus selects the key named by the token's {@code kid}; a token without one (issued before key sets) is tried
+     * against every key. Claims are checked by Spring's validators below, not by Nimbus's own (as
+     * {@code NimbusJwtDecoder.withSecretKey} does too).
+     */
     @Bean
-    JwtDecoder jwtDecoder(SecretKey jwtKey, RefreshSessions sessions) {
-        NimbusJwtDecoder decoder = NimbusJwtDecoder.withSecretKey(jwtKey).macAlgorithm(MacAlgorithm.HS256).build();
+    JwtDecoder jwtDecoder(SigningKeys keys, RefreshSessions sessions) {
+        DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+        processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.HS256, new ImmutableJWKSet<>(keys.verificationSet())));
+        processor.setJWTClaimsSetVerifier((claims, context) -> {
+        });
+        NimbusJwtDecoder decoder = new NimbusJwtDecoder(processor);
         decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(
                 new JwtTimestampValidator(AccessTokens.CLOCK_SKEW), new JwtIssuerValidator(AccessTokens.ISSUER),
                 notRevoked(sessions)));

@@ -1,28 +1,23 @@
 package dev.chorus.auth.internal;
 
 import dev.chorus.cluster.ConfigFingerprint;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.util.HexFormat;
-import javax.crypto.Mac;
-import javax.crypto.SecretKey;
+import java.util.Arrays;
+import java.util.List;
 import org.springframework.stereotype.Component;
 
-/** Publishes an HMAC of a fixed label under the JWT key: equal keys give equal fingerprints, and the key stays secret. */
+/**
+ * Publishes this instance's key set as the ids of its keys, the signer's first ({@code signer,other,...}). Two
+ * instances agree when each one's signing key is among the other's keys: each accepts the tokens the other issues.
+ * That holds at every step of a rotation done in order (add the new key as a verifier everywhere, make it the signer,
+ * remove the old one) and fails as soon as a step is taken before the previous one reached every instance.
+ */
 @Component
 class JwtKeyFingerprint implements ConfigFingerprint {
 
     private final String fingerprint;
 
-    JwtKeyFingerprint(SecretKey jwtKey) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(jwtKey);
-            byte[] digest = mac.doFinal("chorus-jwt-key-fingerprint".getBytes(StandardCharsets.UTF_8));
-            this.fingerprint = HexFormat.of().formatHex(digest, 0, 16);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot fingerprint the JWT key", e);
-        }
+    JwtKeyFingerprint(SigningKeys keys) {
+        this.fingerprint = String.join(",", keys.ids());
     }
 
     @Override
@@ -33,5 +28,16 @@ class JwtKeyFingerprint implements ConfigFingerprint {
     @Override
     public String fingerprint() {
         return fingerprint;
+    }
+
+    @Override
+    public boolean compatible(String one, String other) {
+        List<String> a = ids(one);
+        List<String> b = ids(other);
+        return !a.isEmpty() && !b.isEmpty() && b.contains(a.getFirst()) && a.contains(b.getFirst());
+    }
+
+    private static List<String> ids(String fingerprint) {
+        return fingerprint == null ? List.of() : Arrays.stream(fingerprint.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 }

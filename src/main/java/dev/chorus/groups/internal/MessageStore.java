@@ -1,6 +1,7 @@
 package dev.chorus.groups.internal;
 
 import dev.chorus.groups.Message;
+import dev.chorus.replicas.ReplicaReads;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -21,14 +22,19 @@ import java.util.function.IntFunction;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
-/** Message history in PostgreSQL, read by seq. */
+/**
+ * Message history in PostgreSQL, read by seq. Pages of history and replays may come from a read replica
+ * ({@link ReplicaReads}); everything a write depends on comes from the primary.
+ */
 @Repository
 public class MessageStore {
 
     private final JdbcClient jdbc;
+    private final ReplicaReads replicas;
 
-    MessageStore(JdbcClient jdbc) {
+    MessageStore(JdbcClient jdbc, ReplicaReads replicas) {
         this.jdbc = jdbc;
+        this.replicas = replicas;
     }
 
     /**
@@ -134,11 +140,49 @@ public class MessageStore {
     }
 
     /**
+     * A page of history, from a replica when one is close enough behind: a message stored
+     * in the last moments may be missing from it, as from a page read a moment earlier.
+     */
+    public Page historyPage(UUID groupId, Long afterSeq, Long beforeSeq, int limit) {
+        return replicas.query(reader -> page(reader, groupId, afterSeq, beforeSeq, limit));
+    }
+
+    /**
+     * Every message with {@code afterSeq < seq <= toSeq}, at most {@code limit}, ascending, where {@code toSeq} is at
+     * most the group's last seq (so all of them are committed). Read from a replica when one is close enough behind;
+     * what it has not replayed yet is read from the primary. A replica's history is always a prefix of the
+     * primary's (seq N+1 commits after N), so the seqs alone tell what is missing: a subscriber resuming after a
+     * seq never misses a message because a replica is behind.
+     */
+    public List<Message> range(UUID groupId, long afterSeq, long toSeq, int limit) {
+        long wanted = Math.min(toSeq, afterSeq + limit);
+        if (wanted <= afterSeq) {
+            return List.of();
+        }
+        List<Message> found = replicas.query(reader -> rangeOn(reader, groupId, afterSeq, wanted));
+        int contiguous = 0;
+        while (contiguous < found.size() && found.get(contiguous).seq() == afterSeq + contiguous + 1) {
+            contiguous++;
+        }
+        if (afterSeq + contiguous == wanted) {
+            return found;
+        }
+        List<Message> all = new ArrayList<>(found.subList(0, contiguous));
+        all.addAll(rangeOn(jdbc, groupId, afterSeq + contiguous, wanted));
+        return all;
+    }
+
+    private static List<Message> rangeOn(JdbcClient on, UUID groupId, long afterSeq, long toSeq) {
+        return on.sql("SELECT * FROM messages WHERE group_id = ? AND seq > ? AND seq <= ? ORDER BY seq")
+                .params(groupId, afterSeq, toSeq).query(MessageStore::map).list();
+    }
+
+    /**
      * Up to {@code limit} messages of a page, ascending by seq. With {@code afterSeq} the page starts right after
      * it; otherwise it is the newest page below {@code beforeSeq} (or the newest of all). Fetches one extra row to
      * tell whether more exist in the direction of travel.
      */
-    public Page page(UUID groupId, Long afterSeq, Long beforeSeq, int limit) {
+    private static Page page(JdbcClient jdbc, UUID groupId, Long afterSeq, Long beforeSeq, int limit) {
         long upper = beforeSeq == null ? Long.MAX_VALUE : beforeSeq;
         List<Message> rows;
         if (afterSeq != null) {

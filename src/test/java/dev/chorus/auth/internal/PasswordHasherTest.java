@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class PasswordHasherTest {
 
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    final PasswordHasher hasher = new PasswordHasher(new AuthProperties("x".repeat(32), Duration.ofMinutes(15), Duration.ofDays(7),
+    final PasswordHasher hasher = new PasswordHasher(new AuthProperties(java.util.List.of("x".repeat(32)), Duration.ofMinutes(15), Duration.ofDays(7),
             true, "", Duration.ofDays(30), 1, Duration.ofMillis(300)), meters);
 
     @AfterEach
