@@ -135,8 +135,8 @@ public class KafkaMessageConsumer implements SmartLifecycle {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("state", state);
         status.put("group", settings.consumerGroup());
-        Map<String, Long> byPartition = new TreeMap<>();
-        lags.forEach((tp, lag) -> byPartition.put(Integer.toString(tp.partition()), lag));
+        Map<Integer, Long> byPartition = new TreeMap<>();
+        lags.forEach((tp, lag) -> byPartition.put(tp.partition(), lag));
         status.put("partitions", byPartition);
         status.put("lag", lags.values().stream().mapToLong(Long::longValue).sum());
         status.put("parked", (long) parked.count());
