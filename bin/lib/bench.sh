@@ -10,16 +10,19 @@ cmd_bench() {
     ws) bench_ws "$@" ;;
     connections) bench_connections "$@" ;;
     *) die "usage: bin/chorus bench http [--instances N] [--profile read|mixed|both] [--mix read:70,write:25,refresh:3,login:2] [--duration S] [--warmup S] [--connections C] [--threads T]
-       bin/chorus bench ws [--instances N] [--subscribers N] [--groups G] [--publishers P] [--rate R] [--duration S] [--warmup S] [--ramp [--step S] [--max-rate M] [--p99-ms L]]
+       bin/chorus bench ws [--instances N] [--kafka] [--subscribers N] [--groups G] [--publishers P] [--rate R] [--duration S] [--warmup S] [--ramp [--step S] [--max-rate M] [--p99-ms L]]
        bin/chorus bench connections [--instances N] [--count N] [--direct] [--groups G] [--idle S] [--rest S] [--connecting C] [--storm [--jitter-ms MS]]" ;;
   esac
 }
 
 # bench_cluster_up N: N instances and nginx in front; the EXIT trap stops them (also on Ctrl-C or SIGTERM).
 bench_cluster_up() {
-  local n=$1 i names=()
+  local n=$1 kafka=${2:-no} i names=()
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "--instances must be a positive number"
-  RUN="$ROOT/.chorus/bench"; LB_PORT=${CHORUS_BENCH_PORT:-9080}; BASE_PORT=$((LB_PORT + 1)); DB_NAME=chorus_bench
+  RUN="$ROOT/.chorus/bench"; LB_PORT=${CHORUS_BENCH_PORT:-9080}; BASE_PORT=$((LB_PORT + 1))
+  # A bench on a port of its own (CHORUS_BENCH_PORT) also gets a database and Redis prefix of its own, so that two
+  # checkouts can run benchmarks on one machine without joining each other's cluster.
+  DB_NAME=chorus_bench${CHORUS_BENCH_PORT:+_$CHORUS_BENCH_PORT}; BENCH_REDIS_PREFIX=chorus-bench${CHORUS_BENCH_PORT:+-$CHORUS_BENCH_PORT}:
   cluster_is_up && die "a benchmark cluster is still running (pids in $RUN)"
   ensure_tool curl curl; ensure_postgres; ensure_redis; ensure_database; build; ensure_tool nginx nginx
   # A state directory of its own each run, complete before the first instance starts: nothing of an earlier
@@ -29,6 +32,12 @@ bench_cluster_up() {
   trap 'bench_cluster_down $?' EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
+  if [ "$kafka" = yes ]; then
+    # The bench's own broker, next to its balancer's port; a fresh data directory with the rest of $RUN.
+    KAFKA_PORT=$((LB_PORT + 92)); KAFKA_CONTROLLER_PORT=$((LB_PORT + 93))
+    kafka_start
+    kafka_settings | write_atomically "$RUN/cluster.env"
+  fi
   # Access tokens outlive a long ramp: the bench measures delivery, not re-authentication.
   for i in $(seq 1 "$n"); do
     bench_instance_start "$i"
@@ -42,7 +51,7 @@ bench_cluster_up() {
 bench_instance_start() {
   start_instance "bench-$1" $((BASE_PORT + $1 - 1)) RATE_LIMIT_PER_USER=0 RATE_LIMIT_PER_IP=0 RATE_LIMIT_LOGIN=0 \
     RATE_LIMIT_LOGIN_PER_IP=0 PASSWORD_HASH_WAIT=PT60S \
-    ACCESS_TOKEN_TTL=PT12H LOGGING_LEVEL_ROOT=WARN CHORUS_REDIS_PREFIX=chorus-bench:
+    ACCESS_TOKEN_TTL=PT12H LOGGING_LEVEL_ROOT=WARN CHORUS_REDIS_PREFIX="${BENCH_REDIS_PREFIX:-chorus-bench:}"
 }
 
 # On exit: stops the benchmark cluster; its state directory goes too unless the benchmark failed (then its logs help).
@@ -96,15 +105,20 @@ bench_http_script() { if [ "$1" = read ]; then echo "$ROOT/bin/lib/bench-http.lu
 
 # bench ws: bin/chorus takes the cluster's shape (--instances); every other option goes to FanOutBenchmark.
 bench_ws() {
-  local n=3 args=()
+  local n=3 kafka=no args=() i metrics=()
   while [ $# -gt 0 ]; do
     case "$1" in
       --instances) n=${2:?}; shift 2 ;;
+      --kafka) kafka=yes; shift ;;
       *) args+=("$1"); shift ;;
     esac
   done
   tools_build
-  bench_cluster_up "$n"
+  bench_cluster_up "$n" "$kafka"
+  if [ "$kafka" = yes ]; then
+    for i in $(seq 1 "$n"); do metrics+=("http://127.0.0.1:$((BASE_PORT + i - 1))/metrics"); done
+    args+=(--kafka-metrics "$(IFS=,; echo "${metrics[*]}")")
+  fi
   tools_java dev.chorus.bench.FanOutBenchmark --url "http://127.0.0.1:$LB_PORT" --instances "$n" "${args[@]}"
 }
 

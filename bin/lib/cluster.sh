@@ -76,7 +76,7 @@ await_ready() {
 cluster_is_up() { [ -n "$(running_instances)" ] || { [ -n "$(lb_kind)" ] && alive "$(lb_pidfile)"; }; }
 
 cmd_up() {
-  local n=3 lb=nginx pgbouncer=no replica=no tls=no monitoring=no
+  local n=3 lb=nginx pgbouncer=no replica=no kafka=no tls=no monitoring=no
   while [ $# -gt 0 ]; do
     case "$1" in
       --instances) n=${2:?--instances needs a number}; shift 2 ;;
@@ -87,6 +87,7 @@ cmd_up() {
       --replica) replica=yes; shift ;;
       --tls) tls=yes; shift ;;
       --monitoring) monitoring=yes; shift ;;
+      --kafka) kafka=yes; shift ;;
       *) die "unknown option for up: $1 (see bin/chorus help)" ;;
     esac
   done
@@ -117,6 +118,10 @@ cmd_up() {
     local lines=()
     replica_start "$RUN/replica.env"; mapfile -t lines < "$RUN/replica.env"
     settings+=("${lines[@]}")
+  fi
+  if [ $kafka = yes ]; then
+    kafka_start
+    mapfile -t -O "${#settings[@]}" settings < <(kafka_settings)
   fi
   [ ${#settings[@]} -eq 0 ] || printf '%s\n' "${settings[@]}" | write_atomically "$RUN/cluster.env"
   local i names=()
@@ -169,6 +174,7 @@ cmd_status() {
   fi
   replica_status
   monitoring_status
+  kafka_status
 }
 
 cmd_down() {
@@ -181,6 +187,7 @@ cmd_down() {
   done
   pgbouncer_stop
   replica_stop
+  kafka_stop
   rm -f "$RUN/cluster.env" "$RUN/standby" "$RUN/release" "$RUN/release.previous"
   return 0
 }

@@ -2,12 +2,15 @@ package dev.chorus.groups;
 
 import dev.chorus.groups.internal.GroupCommitWriter;
 import dev.chorus.groups.internal.GroupStore;
+import dev.chorus.groups.internal.KafkaMessageLog;
 import dev.chorus.groups.internal.MessageStore;
 import dev.chorus.ops.ApiException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Map;
@@ -16,6 +19,7 @@ import java.util.concurrent.CompletionException;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.UUID;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
@@ -26,7 +30,7 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Posting (the direct pipeline) and reading history.
+ * Posting (the direct pipeline, or the Kafka pipeline when KAFKA_BROKERS is set) and reading history.
  *
  * <p>What "gap-free and at most once" rests on: a post takes each target group's next seq by incrementing the
  * group's row (which locks it until commit) and inserts the message in the same statement, unless the unique index
@@ -38,13 +42,22 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Service
 public class MessageService {
 
-    /** The outcome of a post: the messages, and whether they were created now or found from an earlier try. */
-    public record Posted(List<Message> messages, boolean created) {
+    /**
+     * The outcome of a post: the messages, whether they were created now or found from an earlier try, and whether
+     * they are only accepted (the Kafka pipeline: appended to the log, stored soon; a seq of 0 is not known yet) or
+     * already stored (the direct pipeline).
+     */
+    public record Posted(List<Message> messages, boolean created, boolean queued) {
+        Posted(List<Message> messages, boolean created) {
+            this(messages, created, false);
+        }
     }
 
     private final GroupStore groups;
     private final MessageStore messages;
     private final GroupCommitWriter writer;
+    /** The Kafka pipeline's log; null on the direct pipeline (KAFKA_BROKERS unset). */
+    private final KafkaMessageLog kafkaLog;
     private final TransactionTemplate tx;
     private final ApplicationEventPublisher events;
     private final GroupsProperties limits;
@@ -52,11 +65,13 @@ public class MessageService {
     private final Counter accepted;
     private final Counter persisted;
 
-    MessageService(GroupStore groups, MessageStore messages, GroupCommitWriter writer, PlatformTransactionManager transactions,
-            ApplicationEventPublisher events, GroupsProperties limits, Clock clock, MeterRegistry meters) {
+    MessageService(GroupStore groups, MessageStore messages, GroupCommitWriter writer, ObjectProvider<KafkaMessageLog> kafkaLog,
+            PlatformTransactionManager transactions, ApplicationEventPublisher events, GroupsProperties limits, Clock clock,
+            MeterRegistry meters) {
         this.groups = groups;
         this.messages = messages;
         this.writer = writer;
+        this.kafkaLog = kafkaLog.getIfAvailable();
         // NESTED: its own transaction when called alone; a savepoint inside a caller's transaction (the scheduler),
         // so a refused post rolls back only itself.
         this.tx = new TransactionTemplate(transactions);
@@ -77,7 +92,11 @@ public class MessageService {
         // In PostgreSQL's uuid order (bytewise, which is the order of the lower-case text form), the order in which
         // appendBatch locks rows too, so posts and batches cannot deadlock.
         List<UUID> targets = targetIds.stream().distinct().sorted(Comparator.comparing(UUID::toString)).toList();
-        Posted posted = targets.size() == 1 && !TransactionSynchronizationManager.isActualTransactionActive()
+        boolean inCallerTransaction = TransactionSynchronizationManager.isActualTransactionActive();
+        if (kafkaLog != null && !inCallerTransaction) {
+            return appendToLog(senderId, targets, content, clientMessageId);
+        }
+        Posted posted = targets.size() == 1 && !inCallerTransaction
                 ? groupCommit(senderId, targets.getFirst(), content, clientMessageId)
                 : tx.execute(status -> append(status, senderId, targets, content, clientMessageId));
         if (posted == null) {
@@ -88,6 +107,38 @@ public class MessageService {
             persisted.increment(posted.messages().size());
         }
         return posted;
+    }
+
+    /**
+     * The Kafka pipeline: checked like a direct post (every group exists, the sender belongs to all of them), then
+     * appended to the log, one record per group, and answered once the cluster acknowledged them all; consumers store
+     * them ({@code groups.internal.KafkaMessageConsumer}). A retried clientMessageId whose messages are all stored
+     * answers those; otherwise the retry is appended again with the same message ids (derived from sender, client id
+     * and group), and the consumers store each at most once. Posts inside a caller's transaction (the scheduler's,
+     * whose exactly-once rests on it) take the direct path whatever the pipeline.
+     */
+    private Posted appendToLog(UUID senderId, List<UUID> targets, String content, String clientMessageId) {
+        requireAccess(senderId, targets);
+        if (clientMessageId != null) {
+            List<Message> earlier = messages.findByClientMessageId(senderId, clientMessageId).stream()
+                    .filter(m -> targets.contains(m.groupId())).toList();
+            if (earlier.size() == targets.size()) {
+                return new Posted(earlier, false, true);
+            }
+        }
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS); // as history keeps it
+        List<Message> drafts = targets.stream()
+                .map(g -> new Message(messageId(senderId, clientMessageId, g), g, 0, senderId, content, clientMessageId, now))
+                .toList();
+        kafkaLog.append(drafts);
+        accepted.increment(drafts.size());
+        return new Posted(drafts, true, true);
+    }
+
+    /** Random without a client id; with one, the same for every retry, so a retry names the message it repeats. */
+    private static UUID messageId(UUID senderId, String clientMessageId, UUID groupId) {
+        return clientMessageId == null ? UUID.randomUUID()
+                : UUID.nameUUIDFromBytes((senderId + "\u0000" + clientMessageId + "\u0000" + groupId).getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -158,6 +209,16 @@ public class MessageService {
 
     /** After a refused append: the earlier post with this client id, or the reason as 404 or 403. */
     private Posted explainRefusal(UUID senderId, List<UUID> targets, String clientMessageId) {
+        requireAccess(senderId, targets);
+        List<Message> earlier = clientMessageId == null ? List.of() : messages.findByClientMessageId(senderId, clientMessageId);
+        if (earlier.isEmpty()) {
+            throw new ApiException(HttpStatus.CONFLICT, "conflict", "the message could not be stored; retry");
+        }
+        return new Posted(earlier, false);
+    }
+
+    /** 404 unless every target group exists, 403 unless the sender belongs to all of them. */
+    private void requireAccess(UUID senderId, List<UUID> targets) {
         GroupStore.Access access = groups.access(targets, senderId);
         if (access.existing() != targets.size()) {
             throw ApiException.notFound("group");
@@ -165,10 +226,5 @@ public class MessageService {
         if (access.member() != targets.size()) {
             throw ApiException.forbidden("you are not a member of every target group");
         }
-        List<Message> earlier = clientMessageId == null ? List.of() : messages.findByClientMessageId(senderId, clientMessageId);
-        if (earlier.isEmpty()) {
-            throw new ApiException(HttpStatus.CONFLICT, "conflict", "the message could not be stored; retry");
-        }
-        return new Posted(earlier, false);
     }
 }

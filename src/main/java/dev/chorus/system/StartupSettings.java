@@ -27,7 +27,8 @@ public final class StartupSettings {
 
     /** The variables that hold secrets: each also accepted as NAME_FILE. */
     public static final List<String> SECRET_VARIABLES = List.of("JWT_SECRET", "JWT_SECRETS", "DATABASE_URL",
-            "DATABASE_REPLICA_URLS", "REDIS_URL", "REDIS_PASSWORD");
+            "DATABASE_REPLICA_URLS", "REDIS_URL", "REDIS_PASSWORD", "KAFKA_SASL_PASSWORD", "KAFKA_SSL_TRUSTSTORE_PASSWORD",
+            "KAFKA_SSL_KEYSTORE_PASSWORD", "KAFKA_SSL_KEY_PASSWORD");
     static final int MIN_SECRET_BYTES = 32;
     /** A secret file larger than this is a mistake (a wrong path), not a secret. */
     private static final long LARGEST_SECRET_FILE = 64 * 1024;
@@ -56,7 +57,7 @@ public final class StartupSettings {
         put("chorus.instance-id", get("INSTANCE_ID", defaultInstanceId(port)));
         readDatabase();
         readRedis();
-        put("chorus.kafka.brokers", get("KAFKA_BROKERS", ""));
+        readKafka();
         readAuth();
         put("chorus.web.cors-allowed-origins", get("CORS_ALLOWED_ORIGINS", ""));
         put("chorus.web.trusted-proxies", cidrs("TRUSTED_PROXIES", "127.0.0.0/8,::1/128"));
@@ -146,6 +147,80 @@ public final class StartupSettings {
         put("spring.ssl.bundle.pem.redis.truststore.certificate", "file:" + Path.of(ca).toAbsolutePath());
         put("spring.data.redis.ssl.bundle", "redis");
         put("spring.data.redis.ssl.enabled", true);
+    }
+
+    /**
+     * The Kafka pipeline's settings; with KAFKA_BROKERS unset the direct pipeline runs and the rest is ignored. Client
+     * security (TLS, SASL) goes to {@code chorus.groups.kafka.client.*}, handed as is to every Kafka client.
+     */
+    private void readKafka() {
+        String brokers = get("KAFKA_BROKERS", "");
+        put("chorus.groups.kafka.brokers", brokers);
+        if (brokers.isEmpty()) {
+            return;
+        }
+        for (String broker : brokers.split(",")) {
+            if (!broker.strip().matches("[A-Za-z0-9.\\-]+:[0-9]{1,5}|\\[[0-9A-Fa-f:.]+]:[0-9]{1,5}")) {
+                throw new InvalidSettingsException("KAFKA_BROKERS must be comma-separated host:port pairs, not '" + brokers + "'");
+            }
+        }
+        String topic = get("KAFKA_TOPIC", "chorus.messages");
+        if (!topic.matches("[A-Za-z0-9._\\-]{1,249}")) {
+            throw new InvalidSettingsException("KAFKA_TOPIC must be 1 to 249 letters, digits, '.', '_' or '-', not '" + topic + "'");
+        }
+        put("chorus.groups.kafka.topic", topic);
+        put("chorus.groups.kafka.consumer-group", get("KAFKA_CONSUMER_GROUP", "chorus"));
+        put("chorus.groups.kafka.partitions", integer("KAFKA_PARTITIONS", 12, 1, 10_000));
+        put("chorus.groups.kafka.replication-factor", integer("KAFKA_REPLICATION_FACTOR", 3, 1, Short.MAX_VALUE));
+        put("chorus.groups.kafka.min-insync-replicas", integer("KAFKA_MIN_INSYNC_REPLICAS", 2, 1, Short.MAX_VALUE));
+        put("chorus.groups.kafka.send-timeout", duration("KAFKA_SEND_TIMEOUT", "PT10S"));
+        readKafkaSecurity();
+    }
+
+    private void readKafkaSecurity() {
+        String protocol = get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").toUpperCase();
+        if (!protocol.matches("PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL")) {
+            throw new InvalidSettingsException("KAFKA_SECURITY_PROTOCOL must be PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL, not '" + protocol + "'");
+        }
+        kafkaClient("security.protocol", protocol);
+        if (protocol.startsWith("SASL")) {
+            String mechanism = get("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512").toUpperCase();
+            if (!mechanism.matches("PLAIN|SCRAM-SHA-256|SCRAM-SHA-512")) {
+                throw new InvalidSettingsException("KAFKA_SASL_MECHANISM must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, not '" + mechanism + "'");
+            }
+            String user = get("KAFKA_SASL_USERNAME", null);
+            String password = get("KAFKA_SASL_PASSWORD", null);
+            if (user == null || password == null) {
+                throw new InvalidSettingsException("KAFKA_SECURITY_PROTOCOL " + protocol + " needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD");
+            }
+            String module = mechanism.equals("PLAIN") ? "org.apache.kafka.common.security.plain.PlainLoginModule"
+                    : "org.apache.kafka.common.security.scram.ScramLoginModule";
+            kafkaClient("sasl.mechanism", mechanism);
+            kafkaClient("sasl.jaas.config", module + " required username=\"" + jaasQuoted(user) + "\" password=\""
+                    + jaasQuoted(password) + "\";");
+        }
+        if (protocol.endsWith("SSL")) {
+            optionalKafkaClient("ssl.truststore.location", get("KAFKA_SSL_TRUSTSTORE_LOCATION", null));
+            optionalKafkaClient("ssl.truststore.password", get("KAFKA_SSL_TRUSTSTORE_PASSWORD", null));
+            optionalKafkaClient("ssl.keystore.location", get("KAFKA_SSL_KEYSTORE_LOCATION", null));
+            optionalKafkaClient("ssl.keystore.password", get("KAFKA_SSL_KEYSTORE_PASSWORD", null));
+            optionalKafkaClient("ssl.key.password", get("KAFKA_SSL_KEY_PASSWORD", null));
+        }
+    }
+
+    private void kafkaClient(String name, String value) {
+        put("chorus.groups.kafka.client.[" + name + "]", value);
+    }
+
+    private void optionalKafkaClient(String name, String value) {
+        if (value != null) {
+            kafkaClient(name, value);
+        }
+    }
+
+    /** A JAAS option value goes between double quotes: a quote or backslash in it is escaped. */
+    private static String jaasQuoted(String value) {
+        return value.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     private void readAuth() {

@@ -10,14 +10,15 @@ import java.util.Set;
  * The fan-out benchmark's command line: {@code --url} (the balancer; every socket goes through it) or {@code --urls}
  * (instances, connected directly and in turn), the cluster's shape for the report ({@code --instances}), the
  * workload ({@code --subscribers --groups --publishers --rate --duration --warmup}, seconds) and the ramp
- * ({@code --ramp}, {@code --step}, {@code --max-rate}, {@code --p99-ms}).
+ * ({@code --ramp}, {@code --step}, {@code --max-rate}, {@code --p99-ms}). With {@code --kafka-metrics} (the
+ * instances' /metrics URLs) the cluster runs the Kafka pipeline and the report adds its consumer lag at the end.
  */
 record BenchOptions(List<String> urls, boolean viaBalancer, int instances, int subscribers, int groups,
         int publishers, int rate, int durationS, int warmupS, boolean ramp, int step, int maxRate,
-        double p99LimitMs) {
+        double p99LimitMs, List<String> kafkaMetrics) {
 
     private static final Set<String> KNOWN = Set.of("url", "urls", "instances", "subscribers", "groups",
-            "publishers", "rate", "duration", "warmup", "step", "max-rate", "p99-ms");
+            "publishers", "rate", "duration", "warmup", "step", "max-rate", "p99-ms", "kafka-metrics");
 
     static BenchOptions parse(String... argv) {
         Map<String, String> args = new HashMap<>();
@@ -44,7 +45,8 @@ record BenchOptions(List<String> urls, boolean viaBalancer, int instances, int s
                 number(args, "subscribers", 1000), number(args, "groups", 100), number(args, "publishers", 30),
                 number(args, "rate", 1000), number(args, "duration", 30), number(args, "warmup", 60), ramp,
                 number(args, "step", 500), number(args, "max-rate", 10_000),
-                Double.parseDouble(args.getOrDefault("p99-ms", "50")));
+                Double.parseDouble(args.getOrDefault("p99-ms", "50")),
+                args.containsKey("kafka-metrics") ? Arrays.asList(args.get("kafka-metrics").split(",")) : List.of());
     }
 
     /** Tags the steps can take: 0 is the warm-up, then one per rate the ramp may reach (or the one fixed run). */

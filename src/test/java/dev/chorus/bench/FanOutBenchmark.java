@@ -70,7 +70,11 @@ public final class FanOutBenchmark {
                 BenchLog.say(String.format("warm-up: p99 %.1f ms, loss %.3f %%, %d send errors, %d closed sockets",
                         warm.p99Ms(), warm.lossPct(), warm.sendErrors(), warm.closedSockets()));
             }
-            return options.ramp() ? ramp(runner) : fixed(runner);
+            Map<String, Object> out = options.ramp() ? ramp(runner) : fixed(runner);
+            if (!options.kafkaMetrics().isEmpty()) {
+                out.put("kafka_lag_end", KafkaLag.total(options.kafkaMetrics()));
+            }
+            return out;
         }
     }
 
@@ -110,6 +114,7 @@ public final class FanOutBenchmark {
     private Map<String, Object> header(String mode) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("mode", mode);
+        out.put("pipeline", options.kafkaMetrics().isEmpty() ? "direct" : "kafka");
         out.put("instances", options.instances());
         out.put("via", options.viaBalancer() ? "balancer" : "instances");
         out.put("subscribers", layout.subscribers());

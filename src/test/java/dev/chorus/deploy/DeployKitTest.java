@@ -213,10 +213,11 @@ class DeployKitTest {
         Path file = DEPLOY.resolve("compose/compose.yaml");
         Result plain = run(List.of(compose, "-f", file.toString(), "config", "-q"), env);
         assertThat(plain.exit()).as(plain.output()).isZero();
-        Result all = run(List.of(compose, "-f", file.toString(), "--profile", "kafka", "--profile", "sentinel", "config", "--services"), env);
+        Result all = run(List.of(compose, "-f", file.toString(), "--profile", "kafka", "--profile", "kafka-cluster", "--profile",
+                "sentinel", "config", "--services"), env);
         assertThat(all.exit()).as(all.output()).isZero();
         assertThat(all.output().lines().toList()).contains("postgres", "pgbouncer", "redis", "chorus", "nginx", "kafka",
-                "redis-sentinel");
+                "kafka-1", "kafka-2", "kafka-3", "redis-sentinel");
         Result noSecret = run(List.of(compose, "-f", file.toString(), "config", "-q"), Map.of());
         assertThat(noSecret.exit()).as("compose without POSTGRES_PASSWORD and JWT_SECRET").isNotZero();
     }

@@ -87,7 +87,8 @@ public final class ChorusProcess implements AutoCloseable {
             builder.environment().put("PORT", Integer.toString(port));
             ChorusProcess started = new ChorusProcess(id, builder.start(), port, log, env, springArgs, maxHeap);
             try {
-                started.awaitReady(Duration.ofSeconds(90));
+                // Generous: on a machine shared by parallel builds (load 20-30) a JVM takes more than 90 s to be ready.
+                started.awaitReady(Duration.ofSeconds(180));
             } catch (RuntimeException notReady) {
                 started.close(); // nobody else holds it yet: do not leave it running
                 throw notReady;

@@ -131,6 +131,73 @@ class StartupSettingsTest {
         assertThatThrownBy(() -> StartupSettings.toProperties(pools)).hasMessageContaining("DB_POOL_MIN");
     }
 
+    @Test
+    void withoutKafkaBrokersTheDirectPipelineRunsAndKafkaSettingsAreIgnored() {
+        Map<String, String> env = with("KAFKA_SECURITY_PROTOCOL", "nonsense");
+        assertThat(StartupSettings.toProperties(env)).containsEntry("chorus.groups.kafka.brokers", "")
+                .doesNotContainKey("chorus.groups.kafka.topic");
+    }
+
+    @Test
+    void kafkaSettingsAreReadWithTheirDefaults() {
+        Map<String, Object> p = StartupSettings.toProperties(with("KAFKA_BROKERS", "k1:9092, k2.example.com:9093,[::1]:9092"));
+        assertThat(p).containsEntry("chorus.groups.kafka.brokers", "k1:9092, k2.example.com:9093,[::1]:9092")
+                .containsEntry("chorus.groups.kafka.topic", "chorus.messages")
+                .containsEntry("chorus.groups.kafka.consumer-group", "chorus")
+                .containsEntry("chorus.groups.kafka.partitions", 12)
+                .containsEntry("chorus.groups.kafka.replication-factor", 3)
+                .containsEntry("chorus.groups.kafka.min-insync-replicas", 2)
+                .containsEntry("chorus.groups.kafka.send-timeout", "PT10S")
+                .containsEntry("chorus.groups.kafka.client.[security.protocol]", "PLAINTEXT")
+                .doesNotContainKey("chorus.groups.kafka.client.[sasl.jaas.config]");
+    }
+
+    @Test
+    void aSecuredKafkaClusterGetsSaslAndTlsSettingsWithThePasswordFromAFile() throws Exception {
+        Path file = Files.createTempFile("kafka-password", ".txt");
+        Files.writeString(file, "s3cr\"et\n");
+        Map<String, String> env = with("KAFKA_BROKERS", "kafka:9093");
+        env.put("KAFKA_SECURITY_PROTOCOL", "sasl_ssl");
+        env.put("KAFKA_SASL_MECHANISM", "SCRAM-SHA-256");
+        env.put("KAFKA_SASL_USERNAME", "chorus");
+        env.put("KAFKA_SASL_PASSWORD_FILE", file.toString());
+        env.put("KAFKA_SSL_TRUSTSTORE_LOCATION", "/etc/kafka/trust.p12");
+        assertThat(StartupSettings.toProperties(env))
+                .containsEntry("chorus.groups.kafka.client.[security.protocol]", "SASL_SSL")
+                .containsEntry("chorus.groups.kafka.client.[sasl.mechanism]", "SCRAM-SHA-256")
+                .containsEntry("chorus.groups.kafka.client.[sasl.jaas.config]",
+                        "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"chorus\" password=\"s3cr\\\"et\";")
+                .containsEntry("chorus.groups.kafka.client.[ssl.truststore.location]", "/etc/kafka/trust.p12");
+        Files.delete(file);
+    }
+
+    @Test
+    void malformedKafkaSettingsAreRefusedNamingTheVariable() {
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("KAFKA_BROKERS", "kafka")))
+                .isInstanceOf(InvalidSettingsException.class).hasMessageContaining("KAFKA_BROKERS");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("KAFKA_BROKERS", "a:1;rm -rf /:2")))
+                .isInstanceOf(InvalidSettingsException.class).hasMessageContaining("KAFKA_BROKERS");
+        Map<String, String> topic = with("KAFKA_BROKERS", "kafka:9092");
+        topic.put("KAFKA_TOPIC", "../etc");
+        assertThatThrownBy(() -> StartupSettings.toProperties(topic)).hasMessageContaining("KAFKA_TOPIC");
+        Map<String, String> protocol = with("KAFKA_BROKERS", "kafka:9092");
+        protocol.put("KAFKA_SECURITY_PROTOCOL", "TLS");
+        assertThatThrownBy(() -> StartupSettings.toProperties(protocol)).hasMessageContaining("KAFKA_SECURITY_PROTOCOL");
+        Map<String, String> noPassword = with("KAFKA_BROKERS", "kafka:9092");
+        noPassword.put("KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT");
+        noPassword.put("KAFKA_SASL_USERNAME", "chorus");
+        assertThatThrownBy(() -> StartupSettings.toProperties(noPassword)).hasMessageContaining("KAFKA_SASL_PASSWORD");
+        Map<String, String> missingFile = with("KAFKA_BROKERS", "kafka:9092");
+        missingFile.put("KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT");
+        missingFile.put("KAFKA_SASL_USERNAME", "chorus");
+        missingFile.put("KAFKA_SASL_PASSWORD_FILE", "/nonexistent/kafka-password");
+        assertThatThrownBy(() -> StartupSettings.toProperties(missingFile)).hasMessageContaining("KAFKA_SASL_PASSWORD_FILE")
+                .hasMessageNotContaining("s3cr");
+        Map<String, String> partitions = with("KAFKA_BROKERS", "kafka:9092");
+        partitions.put("KAFKA_PARTITIONS", "0");
+        assertThatThrownBy(() -> StartupSettings.toProperties(partitions)).hasMessageContaining("KAFKA_PARTITIONS");
+    }
+
     static final String K1 = "first-key-0123456789-abcdefghijklmnop";
     static final String K2 = "second-key-0123456789-abcdefghijklmno";
 

@@ -11,10 +11,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -61,27 +65,19 @@ public class MessageStore {
      * deadlock, and no other transaction can append to these groups until commit. The second keeps the drafts whose
      * sender is a member and whose client id this sender has not used in the group, gives them the next seqs of
      * their group in batch order, and inserts them; under the row locks its client-id check cannot race another
-     * writer. The drafts must not repeat a (sender, client id, group) among themselves. Answers the seq of each
-     * inserted draft by id; a draft absent from the answer was refused (no such group, not a member, or a client id
-     * already used), and took no seq.
+     * writer. The drafts must not repeat an id or a (sender, client id, group) among themselves. Answers the seq of
+     * each inserted draft by id; a draft absent from the answer was refused (no such group, not a member, an id or a
+     * client id already stored), and took no seq. (A stored id is how the Kafka pipeline's consumers recognise a
+     * record they, or an earlier owner of its partition, already wrote.)
      */
     public Map<UUID, Long> appendBatch(List<Message> drafts) {
         int n = drafts.size();
-        UUID[] ids = new UUID[n];
-        UUID[] groups = new UUID[n];
-        UUID[] senders = new UUID[n];
-        String[] contents = new String[n];
-        String[] clientIds = new String[n];
-        Long[] micros = new Long[n];
-        for (int i = 0; i < n; i++) {
-            Message m = drafts.get(i);
-            ids[i] = m.id();
-            groups[i] = m.groupId();
-            senders[i] = m.senderId();
-            contents[i] = m.content();
-            clientIds[i] = m.clientMessageId();
-            micros[i] = ChronoUnit.MICROS.between(Instant.EPOCH, m.createdAt());
-        }
+        UUID[] ids = column(drafts, Message::id, UUID[]::new);
+        UUID[] groups = column(drafts, Message::groupId, UUID[]::new);
+        UUID[] senders = column(drafts, Message::senderId, UUID[]::new);
+        String[] contents = column(drafts, Message::content, String[]::new);
+        String[] clientIds = column(drafts, Message::clientMessageId, String[]::new);
+        Long[] micros = column(drafts, m -> ChronoUnit.MICROS.between(Instant.EPOCH, m.createdAt()), Long[]::new);
         jdbc.sql("SELECT id FROM groups WHERE id = ANY(?) ORDER BY id FOR UPDATE")
                 .param(Arrays.stream(groups).distinct().toArray(UUID[]::new)).query(UUID.class).list();
         Map<UUID, Long> seqs = new HashMap<>(n * 2);
@@ -92,6 +88,7 @@ public class MessageStore {
                 accepted AS (
                     SELECT i.* FROM input i
                     WHERE EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = i.group_id AND m.user_id = i.sender_id)
+                      AND NOT EXISTS (SELECT 1 FROM messages x WHERE x.id = i.id)
                       AND NOT EXISTS (SELECT 1 FROM messages x WHERE i.client_message_id IS NOT NULL
                           AND x.sender_id = i.sender_id AND x.client_message_id = i.client_message_id
                           AND x.group_id = i.group_id)),
@@ -116,6 +113,24 @@ public class MessageStore {
                     return seqs;
                 });
         return seqs;
+    }
+
+    /**
+     * Of these drafts, the ids of those already in history: the same id, or the same (sender, client id, group).
+     * Asked after {@link #appendBatch} refused some, in the same transaction (under its row locks), it tells a repeat
+     * from a draft that can never be stored.
+     */
+    public Set<UUID> alreadyStored(List<Message> drafts) {
+        UUID[] ids = column(drafts, Message::id, UUID[]::new);
+        UUID[] groups = column(drafts, Message::groupId, UUID[]::new);
+        UUID[] senders = column(drafts, Message::senderId, UUID[]::new);
+        String[] clientIds = column(drafts, Message::clientMessageId, String[]::new);
+        return new HashSet<>(jdbc.sql("""
+                SELECT i.id FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::text[]) AS i(id, group_id, sender_id, client_message_id)
+                WHERE EXISTS (SELECT 1 FROM messages x WHERE x.id = i.id)
+                   OR EXISTS (SELECT 1 FROM messages x WHERE i.client_message_id IS NOT NULL AND x.sender_id = i.sender_id
+                       AND x.client_message_id = i.client_message_id AND x.group_id = i.group_id)""")
+                .params(ids, groups, senders, clientIds).query(UUID.class).list());
     }
 
     /** The messages an earlier post with this client id created, in group order. */
@@ -183,6 +198,11 @@ public class MessageStore {
             Collections.reverse(page);
         }
         return new Page(page, hasMore);
+    }
+
+    /** One field of every draft, as an array for {@code unnest}. */
+    private static <T> T[] column(List<Message> drafts, Function<Message, T> field, IntFunction<T[]> array) {
+        return drafts.stream().map(field).toArray(array);
     }
 
     /** One page of history. */

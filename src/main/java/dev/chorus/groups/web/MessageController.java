@@ -32,12 +32,15 @@ class MessageController {
         this.groups = groups;
     }
 
-    /** 201 with the messages; a retry with the same clientMessageId answers the originals, also with 201. */
+    /**
+     * 201 with the stored messages (direct pipeline), or 202 with the accepted ones (Kafka pipeline: seq is null until
+     * a consumer stores them); a retry with the same clientMessageId answers the originals with the same status.
+     */
     @PostMapping("/api/messages")
     ResponseEntity<Map<String, List<MessageView>>> post(CurrentUser caller, @Valid @RequestBody GroupRequests.PostMessage body) {
         List<UUID> targets = body.targetIds().stream().map(id -> Ids.parse(id, "group")).toList();
         MessageService.Posted posted = messages.post(caller.id(), targets, body.content(), body.clientMessageId());
-        return ResponseEntity.status(HttpStatus.CREATED).body(Map.of("messages", posted.messages().stream().map(MessageView::of).toList()));
+        return ResponseEntity.status(posted.queued() ? HttpStatus.ACCEPTED : HttpStatus.CREATED).body(Map.of("messages", posted.messages().stream().map(MessageView::of).toList()));
     }
 
     @GetMapping("/api/groups/{groupId}/messages")
@@ -53,11 +56,11 @@ class MessageController {
         return body;
     }
 
-    /** The SPEC's {@code message}. */
-    record MessageView(String id, String groupId, long seq, String senderId, String content, String clientMessageId,
+    /** The SPEC's {@code message}; seq null while an accepted message is not stored yet (Kafka pipeline). */
+    record MessageView(String id, String groupId, Long seq, String senderId, String content, String clientMessageId,
             String createdAt) {
         static MessageView of(Message m) {
-            return new MessageView(m.id().toString(), m.groupId().toString(), m.seq(), m.senderId().toString(),
+            return new MessageView(m.id().toString(), m.groupId().toString(), m.seq() == 0 ? null : m.seq(), m.senderId().toString(),
                     m.content(), m.clientMessageId(), m.createdAt().toString());
         }
     }

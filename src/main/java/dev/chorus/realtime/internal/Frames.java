@@ -51,7 +51,7 @@ final class Frames {
         frame.put("clientMessageId", clientMessageId);
         frame.put("messageId", message.id().toString());
         frame.put("groupId", message.groupId().toString());
-        frame.put("seq", message.seq());
+        frame.put("seq", message.seq() == 0 ? null : message.seq()); // 0: accepted by the Kafka pipeline, not stored yet
         return write(frame);
     }
 
