@@ -32,7 +32,7 @@ class MonitoringKitTest {
     static final Path PROMETHEUS = Path.of("deploy", "prometheus");
     static final Path DASHBOARD = Path.of("deploy", "grafana", "chorus.json");
     /** Named by the rules or the dashboard without being an instance's: Prometheus's own, and the kafka pipeline's. */
-    static final Set<String> NOT_FROM_THIS_INSTANCE = Set.of("up", "kafka_consumer_fetch_manager_records_lag_max");
+    static final Set<String> NOT_FROM_THIS_INSTANCE = Set.of("up", "chorus_kafka_consumer_lag");
 
     @TempDir
     Path tmp;
@@ -125,7 +125,7 @@ class MonitoringKitTest {
         assertThat(wanted.keySet()).contains("http_server_requests_seconds_bucket", "chorus_websocket_connections",
                 "chorus_messages_delivered_total", "chorus_fanout_latency_seconds_bucket", "hikaricp_connections_active",
                 "lettuce_command_completion_seconds_sum", "chorus_leader", "chorus_locks_acquisitions_total",
-                "kafka_consumer_fetch_manager_records_lag_max", "chorus_build_info");
+                "chorus_kafka_consumer_lag", "chorus_build_info");
         assertThat(wanted.keySet()).as("names no instance exports, by design").containsAll(NOT_FROM_THIS_INSTANCE);
 
         try (TestCluster cluster = new TestCluster().with("RATE_LIMIT_LOGIN", "1")) {
