@@ -20,6 +20,10 @@ bench_cluster_up() {
   local n=$1 i names=()
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "--instances must be a positive number"
   RUN="$ROOT/.chorus/bench"; LB_PORT=${CHORUS_BENCH_PORT:-9080}; BASE_PORT=$((LB_PORT + 1)); DB_NAME=chorus_bench
+  # Another bench cluster on other ports (CHORUS_BENCH_PORT) gets a database and Redis keys of its own: two clusters
+  # sharing them would see each other's leader, heartbeats and JWT fingerprints.
+  BENCH_REDIS_PREFIX=chorus-bench:
+  if [ -n "${CHORUS_BENCH_PORT:-}" ]; then DB_NAME=chorus_bench_$LB_PORT; BENCH_REDIS_PREFIX=chorus-bench-$LB_PORT:; fi
   cluster_is_up && die "a benchmark cluster is still running (pids in $RUN)"
   ensure_tool curl curl; ensure_postgres; ensure_redis; ensure_database; build; ensure_tool nginx nginx
   # A state directory of its own each run, complete before the first instance starts: nothing of an earlier
@@ -42,7 +46,7 @@ bench_cluster_up() {
 bench_instance_start() {
   start_instance "bench-$1" $((BASE_PORT + $1 - 1)) RATE_LIMIT_PER_USER=0 RATE_LIMIT_PER_IP=0 RATE_LIMIT_LOGIN=0 \
     RATE_LIMIT_LOGIN_PER_IP=0 PASSWORD_HASH_WAIT=PT60S \
-    ACCESS_TOKEN_TTL=PT12H LOGGING_LEVEL_ROOT=WARN CHORUS_REDIS_PREFIX=chorus-bench:
+    ACCESS_TOKEN_TTL=PT12H LOGGING_LEVEL_ROOT=WARN CHORUS_REDIS_PREFIX=$BENCH_REDIS_PREFIX
 }
 
 # On exit: stops the benchmark cluster; its state directory goes too unless the benchmark failed (then its logs help).
