@@ -33,9 +33,13 @@ import org.junit.jupiter.api.Test;
 @Tag("process")
 class HeapCeilingTest {
 
-    /** The instance's heap and the share of it the live heap may reach: ~41 MB, with ~27 MB live at start (G1). */
+    /**
+     * The instance's heap and the share of it the heap after a collection may reach: ~58 MB. Not much lower: until a
+     * mixed or full collection, G1 counts what start-up left in the old generation, garbage included, and an instance
+     * started with a 32 % ceiling never became ready.
+     */
     static final String HEAP = "128m";
-    static final int CEILING_PERCENT = 32;
+    static final int CEILING_PERCENT = 45;
     static final int BATCH = 50;
     static final int MOST_SOCKETS = 2_000;
     static final Duration WAIT = Duration.ofSeconds(30);
