@@ -108,7 +108,8 @@ class SocketCapacity implements ReadinessCheck, HealthDetailContributor {
         details.put("socketCapacity", capacity);
     }
 
-    private static long descriptorLimit() {
+    /** The most file descriptors this process may open, or Long.MAX_VALUE where the JVM cannot tell. */
+    static long descriptorLimit() {
         if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix) {
             return unix.getMaxFileDescriptorCount();
         }

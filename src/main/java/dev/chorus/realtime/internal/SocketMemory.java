@@ -52,6 +52,16 @@ class SocketMemory implements WebServerFactoryCustomizer<TomcatServletWebServerF
     void size(Connector connector) {
         connector.setProperty("socket.appReadBufSize", Integer.toString(CONNECTION_BUFFER_BYTES));
         connector.setProperty("socket.appWriteBufSize", Integer.toString(CONNECTION_BUFFER_BYTES));
-        connector.setProperty("maxConnections", Integer.toString(maxSockets + HTTP_HEADROOM));
+        connector.setProperty("maxConnections", Long.toString(maxConnections(maxSockets, SocketCapacity.descriptorLimit())));
+    }
+
+    /**
+     * The socket ceiling plus room for HTTP, but never more connections than the process has descriptors for (less a
+     * few for its files and pools): past its descriptor limit the acceptor only fails ("Socket accept failed", seen
+     * in a reconnect storm on a machine limited to 20,000), while at maxConnections it stops accepting and lets
+     * connections wait in the listen backlog until some close.
+     */
+    static long maxConnections(int maxSockets, long descriptorLimit) {
+        return Math.max(1, Math.min((long) maxSockets + HTTP_HEADROOM, descriptorLimit - SocketCapacity.RESERVED_DESCRIPTORS / 2));
     }
 }

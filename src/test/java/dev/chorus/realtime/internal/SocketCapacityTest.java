@@ -24,4 +24,10 @@ class SocketCapacityTest {
         assertThat(SocketCapacity.ceiling(20_000, 100)).isEqualTo(1);
         assertThat(SocketCapacity.ceiling(1, Long.MAX_VALUE)).isEqualTo(1);
     }
+
+    @Test
+    void tomcatTakesNoMoreConnectionsThanTheProcessHasDescriptorsFor() {
+        assertThat(SocketMemory.maxConnections(20_000, 1_048_576)).isEqualTo(20_000 + SocketMemory.HTTP_HEADROOM);
+        assertThat(SocketMemory.maxConnections(20_000, 20_000)).isEqualTo(20_000 - SocketCapacity.RESERVED_DESCRIPTORS / 2);
+    }
 }

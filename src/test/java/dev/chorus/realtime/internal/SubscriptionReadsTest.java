@@ -17,34 +17,22 @@ class SubscriptionReadsTest {
     @Test
     void readsBeyondHalfThePoolWaitForAPermitAndGoOnOnceOneIsFree() throws Exception {
         SubscriptionReads reads = new SubscriptionReads(2, Duration.ofSeconds(30));
-        CountDownLatch holding = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> reads.read(() -> {
-            holding.countDown();
-            await(release);
-            return "first";
-        }));
-        assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<String> first = holdingTheOnlyPermit(reads, release);
         CompletableFuture<String> second = CompletableFuture.supplyAsync(() -> reads.read(() -> "second"));
 
         assertThatThrownBy(() -> second.get(300, TimeUnit.MILLISECONDS)).as("waits while the only permit is held")
                 .isInstanceOf(TimeoutException.class);
         release.countDown();
-        assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("first");
+        assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("held");
         assertThat(second.get(10, TimeUnit.SECONDS)).isEqualTo("second");
     }
 
     @Test
     void aReadThatWaitedLongerThanTheWaitFailsAsBusyAndGivesNoPermitAway() throws Exception {
         SubscriptionReads reads = new SubscriptionReads(1, Duration.ofMillis(50));
-        CountDownLatch holding = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> reads.read(() -> {
-            holding.countDown();
-            await(release);
-            return null;
-        }));
-        assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<String> holder = holdingTheOnlyPermit(reads, release);
 
         assertThatThrownBy(() -> reads.read(() -> "late")).isInstanceOf(ServiceBusyException.class);
         release.countDown();
@@ -59,6 +47,19 @@ class SubscriptionReadsTest {
             throw new IllegalStateException("database down");
         })).hasMessage("database down");
         assertThat(reads.read(() -> "next")).isEqualTo("next");
+    }
+
+    /** A read that holds the permit until {@code release} opens; returns once it holds it. */
+    private static CompletableFuture<String> holdingTheOnlyPermit(SubscriptionReads reads, CountDownLatch release)
+            throws InterruptedException {
+        CountDownLatch holding = new CountDownLatch(1);
+        CompletableFuture<String> holder = CompletableFuture.supplyAsync(() -> reads.read(() -> {
+            holding.countDown();
+            await(release);
+            return "held";
+        }));
+        assertThat(holding.await(10, TimeUnit.SECONDS)).as("the first read holds the permit").isTrue();
+        return holder;
     }
 
     private static void await(CountDownLatch latch) {
