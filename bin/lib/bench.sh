@@ -11,7 +11,7 @@ cmd_bench() {
     connections) bench_connections "$@" ;;
     *) die "usage: bin/chorus bench http [--instances N] [--profile read|mixed|both] [--mix read:70,write:25,refresh:3,login:2] [--duration S] [--warmup S] [--connections C] [--threads T]
        bin/chorus bench ws [--instances N] [--kafka] [--subscribers N] [--groups G] [--publishers P] [--rate R] [--duration S] [--warmup S] [--ramp [--step S] [--max-rate M] [--p99-ms L]]
-       bin/chorus bench connections [--instances N] [--count N] [--direct] [--groups G] [--idle S] [--rest S] [--connecting C] [--storm [--jitter-ms MS]]" ;;
+       bin/chorus bench connections [--instances N] [--count N] [--direct] [--groups G] [--per-user U] [--idle S] [--rest S] [--connecting C] [--storm [--jitter-ms MS]]" ;;
   esac
 }
 

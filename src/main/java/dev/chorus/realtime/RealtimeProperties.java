@@ -13,5 +13,5 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("chorus.realtime")
 public record RealtimeProperties(@DefaultValue("1048576") long sendBufferBytes, @DefaultValue("PT5S") Duration authTimeout,
-        @DefaultValue("65536") int maxFrameBytes, @DefaultValue("1024") int receiveBufferChars, @DefaultValue("PT10S") Duration replayWait, @DefaultValue("PT20S") Duration writeTimeout) {
+        @DefaultValue("65536") int maxFrameBytes, @DefaultValue("512") int receiveBufferChars, @DefaultValue("PT10S") Duration replayWait, @DefaultValue("PT20S") Duration writeTimeout) {
 }

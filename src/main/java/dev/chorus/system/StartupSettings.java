@@ -72,6 +72,7 @@ public final class StartupSettings {
         put("chorus.realtime.max-sockets-per-user", integer("WS_MAX_SOCKETS_PER_USER", 20, 1, Integer.MAX_VALUE));
         put("chorus.realtime.max-connections", integer("WS_MAX_CONNECTIONS", 20000, 1, Integer.MAX_VALUE));
         put("chorus.realtime.max-subscriptions", integer("WS_MAX_SUBSCRIPTIONS", 500, 1, Integer.MAX_VALUE));
+        put("chorus.realtime.heap-ceiling-percent", integer("WS_HEAP_CEILING_PERCENT", 85, 1, 100));
     }
 
     private void readDatabase() {

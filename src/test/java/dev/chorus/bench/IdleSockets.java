@@ -44,6 +44,11 @@ final class IdleSockets implements AutoCloseable {
     /** A client gives up after this many failed reconnections in a row (with the backoff, about two minutes). */
     private static final int MAX_RETRIES = 10;
     private static final long MAX_BACKOFF_MS = 16_000;
+    /**
+     * How long an upgrade may wait for its answer (Netty's default is 10 s). In a reconnect storm thousands of
+     * upgrades queue at the instances that are left; a browser waits longer than 10 s too before it gives up.
+     */
+    private static final long HANDSHAKE_TIMEOUT_MS = 30_000;
 
     private final MultiThreadIoEventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Bootstrap bootstrap;
@@ -114,7 +119,8 @@ final class IdleSockets implements AutoCloseable {
             protected void initChannel(SocketChannel ch) {
                 ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),
                         new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
-                                .webSocketUri(uri).handleCloseFrames(false).maxFramePayloadLength(1 << 20).build()),
+                                .webSocketUri(uri).handleCloseFrames(false).maxFramePayloadLength(1 << 20)
+                                .handshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MS).build()),
                         socket);
             }
         }).connect(uri.getHost(), uri.getPort()).addListener(f -> {
@@ -185,7 +191,7 @@ final class IdleSockets implements AutoCloseable {
                 }
                 case "message" -> lastSeq = Math.max(lastSeq, json.path("seq").asLong(lastSeq));
                 case "error" -> {
-                    finish("error frame " + json.path("code").asString());
+                    finish("error frame " + json.path("error").asString());
                     ctx.close();
                 }
                 default -> { }
@@ -242,14 +248,18 @@ final class IdleSockets implements AutoCloseable {
             }
         }
 
-        /** After a random delay up to the jitter, plus an exponential backoff once attempts failed (0.5 s, 1 s ...). */
+        /**
+         * As the README asks of clients: after a 1012 at a random moment within the jitter, after a failed attempt
+         * with exponential backoff and full jitter (a random delay below min(16 s, 0.5 s * 2^attempt)), so that a
+         * storm's retries spread out instead of coming back in waves.
+         */
         private void reconnectLater() {
             reconnecting.incrementAndGet();
-            long backoff = retries == 0 ? 0 : Math.min(MAX_BACKOFF_MS, 250L << retries);
+            long bound = retries == 0 ? jitterMs : Math.min(MAX_BACKOFF_MS, 250L << retries);
             loop.schedule(() -> {
                 reconnecting.decrementAndGet();
                 connect(this, false);
-            }, backoff + (jitterMs == 0 ? 0 : jitter.nextInt(jitterMs)), TimeUnit.MILLISECONDS);
+            }, bound <= 0 ? 0 : jitter.nextLong(bound), TimeUnit.MILLISECONDS);
         }
     }
 }

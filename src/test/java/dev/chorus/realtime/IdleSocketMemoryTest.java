@@ -6,15 +6,12 @@ import dev.chorus.bench.HeapHistogram;
 import dev.chorus.support.Api;
 import dev.chorus.support.Api.Session;
 import dev.chorus.support.ChorusProcess;
+import dev.chorus.support.Jcmd;
 import dev.chorus.support.TestCluster;
 import dev.chorus.support.WsClient;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -90,18 +87,6 @@ class IdleSocketMemoryTest {
 
     /** Live heap of the instance after a full GC: the total of jcmd's class histogram. */
     private static long liveHeap() {
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        try {
-            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(small.pid()), "GC.class_histogram")
-                    .redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("jcmd finished").isTrue();
-            return HeapHistogram.parse(out).totalBytes();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return HeapHistogram.parse(Jcmd.run(small.pid(), "GC.class_histogram")).totalBytes();
     }
 }

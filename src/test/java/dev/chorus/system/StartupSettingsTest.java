@@ -47,7 +47,9 @@ class StartupSettingsTest {
                 .containsEntry("chorus.auth.password-hash-concurrency", Math.max(1, Runtime.getRuntime().availableProcessors() / 2))
                 .containsEntry("chorus.auth.password-hash-wait", "PT1S")
                 .containsEntry("chorus.web.trusted-proxies", "127.0.0.0/8,::1/128")
-                .containsEntry("chorus.web.ops-allowed-cidrs", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7");
+                .containsEntry("chorus.web.ops-allowed-cidrs", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7")
+                .containsEntry("chorus.realtime.max-connections", 20000)
+                .containsEntry("chorus.realtime.heap-ceiling-percent", 85);
     }
 
     @Test
@@ -59,7 +61,9 @@ class StartupSettingsTest {
         env.put("PASSWORD_HASH_WAIT", "PT0.5S");
         env.put("OPS_ALLOWED_CIDRS", "10.0.0.0/8, 2001:db8::/32");
         env.put("TRUSTED_PROXIES", "10.0.0.5");
+        env.put("WS_HEAP_CEILING_PERCENT", "70");
         assertThat(StartupSettings.toProperties(env)).containsEntry("chorus.scheduling.per-user-limit", 3)
+                .containsEntry("chorus.realtime.heap-ceiling-percent", 70)
                 .containsEntry("chorus.rate-limit.login-per-ip", 0)
                 .containsEntry("chorus.auth.refresh-session-max-age", "P90D")
                 .containsEntry("chorus.auth.password-hash-concurrency", 4)
@@ -80,6 +84,9 @@ class StartupSettingsTest {
         assertThatThrownBy(() -> StartupSettings.toProperties(with("OPS_ALLOWED_CIDRS", "10.0.0.0/33"))).hasMessageStartingWith("OPS_ALLOWED_CIDRS must be");
         assertThatThrownBy(() -> StartupSettings.toProperties(with("OPS_ALLOWED_CIDRS", "prometheus.internal"))).hasMessageStartingWith("OPS_ALLOWED_CIDRS must be");
         assertThatThrownBy(() -> StartupSettings.toProperties(with("TRUSTED_PROXIES", "10.0.0.256/8"))).hasMessageStartingWith("TRUSTED_PROXIES must be");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("WS_HEAP_CEILING_PERCENT", "0"))).hasMessageStartingWith("WS_HEAP_CEILING_PERCENT must be");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("WS_HEAP_CEILING_PERCENT", "101"))).hasMessageStartingWith("WS_HEAP_CEILING_PERCENT must be");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("WS_HEAP_CEILING_PERCENT", "85%"))).hasMessageStartingWith("WS_HEAP_CEILING_PERCENT must be");
     }
 
     @Test

@@ -42,13 +42,15 @@ class FrameDispatcher {
     private final AccessTokenVerifier tokens;
     private final UserRateLimit rateLimit;
     private final SocketQuota quota;
+    private final SubscriptionReads reads;
     private final int maxSubscriptions;
     private final String instanceId;
 
     FrameDispatcher(GroupFeeds feeds, GroupService groups, MessageService messages, Presence presence,
-            AccessTokenVerifier tokens, UserRateLimit rateLimit, SocketQuota quota, InstanceInfo instance,
+            AccessTokenVerifier tokens, UserRateLimit rateLimit, SocketQuota quota, SubscriptionReads reads, InstanceInfo instance,
             @Value("${chorus.realtime.max-subscriptions:500}") int maxSubscriptions) {
         this.instanceId = instance.instanceId();
+        this.reads = reads;
         this.quota = quota;
         this.maxSubscriptions = maxSubscriptions;
         this.feeds = feeds;
@@ -151,7 +153,7 @@ class FrameDispatcher {
             connection.send(Frames.error("too_many_subscriptions", "a socket may subscribe to at most " + maxSubscriptions + " groups"));
             return;
         }
-        groups.requireMember(groupId, userId);
+        reads.read(() -> groups.requireMember(groupId, userId));
         // Presence first, so that a feed refusing the subscription (GroupFeeds.subscriptionFailed) can undo it.
         if (connection.groups().add(groupId)) {
             try {

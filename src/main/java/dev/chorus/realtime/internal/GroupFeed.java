@@ -49,6 +49,8 @@ final class GroupFeed {
 
     private final UUID groupId;
     private final MessageService messages;
+    /** Bounds the subscription-side reads (first last seq, replays); live gap fills do not queue behind a storm. */
+    private final SubscriptionReads reads;
     private final GroupFeeds owner;
     private final Failures failures;
     private final Duration replayWait;
@@ -62,9 +64,11 @@ final class GroupFeed {
     /** Only the mailbox touches it. */
     private boolean retired;
 
-    GroupFeed(UUID groupId, MessageService messages, GroupFeeds owner, Failures failures, Duration replayWait) {
+    GroupFeed(UUID groupId, MessageService messages, SubscriptionReads reads, GroupFeeds owner, Failures failures,
+            Duration replayWait) {
         this.groupId = groupId;
         this.messages = messages;
+        this.reads = reads;
         this.owner = owner;
         this.failures = failures;
         this.replayWait = replayWait;
@@ -135,7 +139,7 @@ final class GroupFeed {
             return true;
         }
         try {
-            lastSeq = messages.lastSeq(groupId);
+            lastSeq = reads.read(() -> messages.lastSeq(groupId));
             return true;
         } catch (RuntimeException e) {
             log.warn("group {}: feed cannot read its last seq: {}", groupId, e.toString());
@@ -188,7 +192,8 @@ final class GroupFeed {
         long cursor = from;
         try {
             while (cursor < to) {
-                List<Message> page = messages.range(groupId, cursor, to, REPLAY_PAGE);
+                long after = cursor;
+                List<Message> page = reads.read(() -> messages.range(groupId, after, to, REPLAY_PAGE));
                 if (page.isEmpty()) {
                     break;
                 }

@@ -25,10 +25,13 @@ class GroupFeeds implements GroupFeed.Failures {
     private final MessageService messages;
     private final Presence presence;
     private final RealtimeProperties properties;
+    private final SubscriptionReads reads;
     private final Counter repaired;
 
-    GroupFeeds(MessageService messages, Presence presence, RealtimeProperties properties, MeterRegistry meters) {
+    GroupFeeds(MessageService messages, Presence presence, RealtimeProperties properties, SubscriptionReads reads,
+            MeterRegistry meters) {
         this.messages = messages;
+        this.reads = reads;
         this.presence = presence;
         this.properties = properties;
         this.repaired = Counter.builder("chorus.fanout.repaired")
@@ -90,6 +93,6 @@ class GroupFeeds implements GroupFeed.Failures {
     }
 
     private GroupFeed feed(UUID groupId) {
-        return feeds.computeIfAbsent(groupId, id -> new GroupFeed(id, messages, this, this, properties.replayWait()));
+        return feeds.computeIfAbsent(groupId, id -> new GroupFeed(id, messages, reads, this, this, properties.replayWait()));
     }
 }

@@ -10,8 +10,7 @@ import dev.chorus.presence.Presence;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -127,7 +126,9 @@ class LiveAuthority {
     }
 
     private void checkMemberships() {
-        List<Map.Entry<UUID, UUID>> held = new ArrayList<>();
+        // A set: a user's many sockets on one group are one membership to check (20,000 sockets of 1,000 users
+        // send 1,000 pairs to PostgreSQL each second, not 20,000).
+        Set<Map.Entry<UUID, UUID>> held = new HashSet<>();
         for (ClientConnection connection : connections.all()) {
             if (connection.user() != null) {
                 connection.groups().forEach(g -> held.add(Map.entry(g, connection.user().id())));
@@ -143,7 +144,7 @@ class LiveAuthority {
             log.debug("membership check skipped: {}", e.toString());
             return;
         }
-        held.stream().filter(pair -> !present.contains(pair)).distinct().forEach(pair -> removed(pair.getKey(), pair.getValue()));
+        held.stream().filter(pair -> !present.contains(pair)).forEach(pair -> removed(pair.getKey(), pair.getValue()));
     }
 
     private void closeSessions(Set<String> sessionIds) {

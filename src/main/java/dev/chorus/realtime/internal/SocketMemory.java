@@ -24,8 +24,12 @@ class SocketMemory implements WebServerFactoryCustomizer<TomcatServletWebServerF
     /** Connections the connector accepts beyond the socket ceiling, for HTTP requests. */
     static final int HTTP_HEADROOM = 2048;
 
-    /** Tomcat's read and write buffer per connection: one read or write moves at most this much. */
-    static final int CONNECTION_BUFFER_BYTES = 2048;
+    /**
+     * Tomcat's read and write buffer per connection: one read or write of a socket moves at most this much. As large
+     * as the WebSocket buffers, which read and write through them, so a frame costs no extra system call; HTTP
+     * request bodies and headers are read around it, straight into the request's own (pooled) buffers.
+     */
+    static final int CONNECTION_BUFFER_BYTES = 1024;
     /** A WebSocket's input, output and encoder buffers: a larger outgoing message goes out as several frames. */
     static final int WEBSOCKET_BUFFER_BYTES = 1024;
 
@@ -48,6 +52,16 @@ class SocketMemory implements WebServerFactoryCustomizer<TomcatServletWebServerF
     void size(Connector connector) {
         connector.setProperty("socket.appReadBufSize", Integer.toString(CONNECTION_BUFFER_BYTES));
         connector.setProperty("socket.appWriteBufSize", Integer.toString(CONNECTION_BUFFER_BYTES));
-        connector.setProperty("maxConnections", Integer.toString(maxSockets + HTTP_HEADROOM));
+        connector.setProperty("maxConnections", Long.toString(maxConnections(maxSockets, SocketCapacity.descriptorLimit())));
+    }
+
+    /**
+     * The socket ceiling plus room for HTTP, but never more connections than the process has descriptors for (less a
+     * few for its files and pools): past its descriptor limit the acceptor only fails ("Socket accept failed", seen
+     * in a reconnect storm on a machine limited to 20,000), while at maxConnections it stops accepting and lets
+     * connections wait in the listen backlog until some close.
+     */
+    static long maxConnections(int maxSockets, long descriptorLimit) {
+        return Math.max(1, Math.min((long) maxSockets + HTTP_HEADROOM, descriptorLimit - SocketCapacity.RESERVED_DESCRIPTORS / 2));
     }
 }

@@ -2,14 +2,18 @@ package dev.chorus.realtime.internal;
 
 import dev.chorus.system.InstanceInfo;
 import dev.chorus.system.RedisKeys;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.data.redis.connection.zset.DefaultTuple;
+import org.springframework.data.redis.connection.zset.Tuple;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -84,10 +88,13 @@ class SocketQuota {
         try {
             redis.executePipelined((org.springframework.data.redis.core.RedisCallback<Object>) connection -> {
                 byUser.forEach((user, slots) -> {
-                    byte[] key = key(user).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                    for (String slot : slots) {
-                        connection.zSetCommands().zAdd(key, now, slot.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                    }
+                    byte[] key = key(user).getBytes(StandardCharsets.UTF_8);
+                    // One ZADD per user for all of that user's sockets here: 20,000 sockets of 1,000 users are 1,000
+                    // commands every 10 s, not 20,000.
+                    Set<Tuple> members = slots.stream()
+                            .map(slot -> (Tuple) new DefaultTuple(slot.getBytes(StandardCharsets.UTF_8), (double) now))
+                            .collect(Collectors.toSet());
+                    connection.zSetCommands().zAdd(key, members);
                     connection.keyCommands().expire(key, STALE.toSeconds() * 2);
                 });
                 return null;

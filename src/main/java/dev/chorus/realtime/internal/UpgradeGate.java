@@ -2,13 +2,12 @@ package dev.chorus.realtime.internal;
 
 import dev.chorus.auth.AccessToken;
 import dev.chorus.auth.AccessTokenVerifier;
-import dev.chorus.ops.ReadinessCheck;
+import dev.chorus.ops.DrainState;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.MDC;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.ServerHttpRequest;
@@ -21,38 +20,43 @@ import org.springframework.web.socket.server.HandshakeInterceptor;
 import org.springframework.web.util.UriComponentsBuilder;
 
 /**
- * Decides, before a WebSocket upgrade, whether this instance takes the socket: past WS_MAX_CONNECTIONS open
- * sockets it answers 503 (and readiness reports {@code connections-full}, so balancers send new clients elsewhere)
- * while the sockets already open and the HTTP API keep working; a valid {@code ?access_token=} whose user already
+ * Decides, before a WebSocket upgrade, whether this instance takes the socket: while it has no room for one more
+ * ({@link SocketCapacity}: the socket ceiling or the heap; readiness reports why, so balancers send new clients
+ * elsewhere) or is draining before shutdown, it answers 503, while the sockets already open and the HTTP API keep
+ * working; a balancer passes a 503 upgrade on to another instance. A valid {@code ?access_token=} whose user already
  * holds WS_MAX_SOCKETS_PER_USER sockets in the cluster gets 429. A socket that authenticates later, with an
  * {@code auth} frame, is held to the per-user limit then (FrameDispatcher).
  */
 @Component
-class UpgradeGate implements HandshakeInterceptor, ReadinessCheck {
+class UpgradeGate implements HandshakeInterceptor {
 
     static final String TOKEN = "chorus.token";
     static final String SOCKET = "chorus.socket";
     private static final String SLOT = UpgradeGate.class.getName() + ".slot";
 
-    private final Connections connections;
+    private final SocketCapacity capacity;
+    private final DrainState drain;
     private final AccessTokenVerifier tokens;
     private final SocketQuota quota;
-    private final int maxConnections;
 
-    UpgradeGate(Connections connections, AccessTokenVerifier tokens, SocketQuota quota,
-            @Value("${chorus.realtime.max-connections:20000}") int maxConnections) {
-        this.connections = connections;
+    UpgradeGate(SocketCapacity capacity, DrainState drain, AccessTokenVerifier tokens, SocketQuota quota) {
+        this.capacity = capacity;
+        this.drain = drain;
         this.tokens = tokens;
         this.quota = quota;
-        this.maxConnections = maxConnections;
     }
 
     @Override
     public boolean beforeHandshake(ServerHttpRequest request, ServerHttpResponse response, WebSocketHandler handler,
             Map<String, Object> attributes) {
-        if (full()) {
+        if (drain.isDraining()) {
+            return refuse(response, HttpStatus.SERVICE_UNAVAILABLE, "unavailable",
+                    "this instance is shutting down; retry (the balancer sends you elsewhere)");
+        }
+        Optional<String> full = capacity.problem();
+        if (full.isPresent()) {
             return refuse(response, HttpStatus.SERVICE_UNAVAILABLE, "connections_full",
-                    "this instance holds all the sockets it may; retry (the balancer sends you elsewhere)");
+                    "this instance holds all the sockets it may (" + full.get() + "); retry (the balancer sends you elsewhere)");
         }
         String token = UriComponentsBuilder.fromUri(request.getURI()).build().getQueryParams().getFirst("access_token");
         Optional<AccessToken> checked = token == null ? Optional.empty() : tokens.check(token);
@@ -83,15 +87,6 @@ class UpgradeGate implements HandshakeInterceptor, ReadinessCheck {
     }
 
     private record Slot(UUID userId, String member) {
-    }
-
-    @Override
-    public Optional<String> problem() {
-        return full() ? Optional.of("connections-full") : Optional.empty();
-    }
-
-    private boolean full() {
-        return connections.count() >= maxConnections;
     }
 
     static boolean refuse(ServerHttpResponse response, HttpStatus status, String code, String message) {

@@ -8,6 +8,7 @@ import org.springframework.web.socket.config.annotation.EnableWebSocket;
 import org.springframework.web.socket.config.annotation.WebSocketConfigurer;
 import org.springframework.web.socket.config.annotation.WebSocketHandlerRegistry;
 import org.springframework.web.socket.server.standard.ServletServerContainerFactoryBean;
+import org.springframework.web.socket.server.support.DefaultHandshakeHandler;
 
 /**
  * Registers {@code /ws}. A browser may open a socket from this server's own origin, as it reached it through the
@@ -41,7 +42,9 @@ class WebSocketConfiguration implements WebSocketConfigurer {
         // Spring's origin check (same origin, or one of these) runs after the interceptors added here; OriginCheck,
         // the last of them, makes the same check first so that a refusal is a 403 in the error shape, never a 500.
         // UpgradeGate gives back a quota slot it took when a later check refuses the upgrade.
-        registry.addHandler(handler, "/ws").addInterceptors(handshakes, gate, originCheck)
+        // HeaderlessUpgradeStrategy: sessions keep no copy of the upgrade's headers (3 KB a socket).
+        registry.addHandler(handler, "/ws").setHandshakeHandler(new DefaultHandshakeHandler(new HeaderlessUpgradeStrategy()))
+                .addInterceptors(handshakes, gate, originCheck)
                 .setAllowedOrigins(origins.allowed().toArray(String[]::new));
     }
 
