@@ -74,9 +74,10 @@ await_ready() {
 cluster_is_up() { [ -n "$(running_instances)" ] || { [ -n "$(lb_kind)" ] && alive "$(lb_pidfile)"; }; }
 
 cmd_up() {
-  local n=3 lb=nginx pgbouncer=no
+  local n=3 lb=nginx pgbouncer=no sentinel=no
   while [ $# -gt 0 ]; do
     case "$1" in
+      --sentinel) sentinel=yes; shift ;;
       --instances) n=${2:?--instances needs a number}; shift 2 ;;
       --instances=*) n=${1#*=}; shift ;;
       --lb) lb=${2:?--lb needs nginx or haproxy}; shift 2 ;;
@@ -90,16 +91,21 @@ cmd_up() {
   if cluster_is_up; then
     say "a cluster is already up (bin/chorus status; bin/chorus down to stop it)"; cmd_status; return 0
   fi
-  ensure_tool curl curl; ensure_postgres; ensure_redis; ensure_database; build; ensure_tool "$lb" "$lb"
+  ensure_tool curl curl; ensure_postgres; [ $sentinel = yes ] || ensure_redis; ensure_database; build; ensure_tool "$lb" "$lb"
   # The state every instance reads is complete before the first one starts.
   mkdir -p "$RUN"
   rm -f "$RUN"/*.pid "$RUN"/*.port "$RUN/lb.down" "$RUN/cluster.env"
   load_jwt_secret
+  local settings=()
   if [ $pgbouncer = yes ]; then
     pgbouncer_start
-    printf '%s\n' "DATABASE_URL=postgresql://postgres@127.0.0.1:$PGBOUNCER_PORT/$DB_NAME" DB_PGBOUNCER=true |
-      write_atomically "$RUN/cluster.env"
+    settings+=("DATABASE_URL=postgresql://postgres@127.0.0.1:$PGBOUNCER_PORT/$DB_NAME" DB_PGBOUNCER=true)
   fi
+  if [ $sentinel = yes ]; then
+    sentinel_start
+    mapfile -t -O ${#settings[@]} settings < <(sentinel_env)
+  fi
+  [ ${#settings[@]} -eq 0 ] || printf '%s\n' "${settings[@]}" | write_atomically "$RUN/cluster.env" 600
   local i names=()
   for i in $(seq 1 "$n"); do
     start_instance "chorus-$i" $((BASE_PORT + i - 1)); names+=("chorus-$i")
@@ -138,6 +144,7 @@ cmd_status() {
   if alive "$RUN/pgbouncer/pgbouncer.pid"; then
     echo "pgbouncer  pid $(cat "$RUN/pgbouncer/pgbouncer.pid"), 127.0.0.1:$PGBOUNCER_PORT (transaction pooling)"
   fi
+  sentinel_status
 }
 
 cmd_down() {
@@ -146,6 +153,7 @@ cmd_down() {
   for name in $(running_instances); do kill -TERM "$(cat "$RUN/$name.pid")"; done # drain in parallel
   for name in $(instance_names); do stop_pid "$RUN/$name.pid" "$name"; rm -f "$RUN/$name.pid" "$RUN/$name.port"; done
   pgbouncer_stop
+  sentinel_stop
   rm -f "$RUN/cluster.env"
   return 0
 }

@@ -1,10 +1,10 @@
 # test.sh — sourced by bin/chorus: bin/chorus test.
 
-# What the tests need: the JDK, Maven, PostgreSQL, Redis, PgBouncer, the balancers and wrk, docker-compose (for
+# What the tests need: the JDK, Maven, PostgreSQL, Redis (and redis-server for private servers and Sentinels), PgBouncer, the balancers and wrk, docker-compose (for
 # `config` only: no Docker daemon is used), the npm packages that check the Kubernetes manifests offline, and
 # Debian's Chromium with playwright-core for the browser test.
 cmd_test() {
-  find_java; ensure_maven; ensure_postgres; ensure_redis; ensure_pgbouncer
+  find_java; ensure_maven; ensure_postgres; ensure_redis; ensure_tool redis-server redis-server; ensure_pgbouncer
   ensure_tool nginx nginx; ensure_tool haproxy haproxy; ensure_tool wrk wrk
   command -v docker-compose >/dev/null || { say "installing docker-compose"; apt_install --no-install-recommends docker-compose; }
   ensure_deploy_checks
