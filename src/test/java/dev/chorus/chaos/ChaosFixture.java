@@ -9,7 +9,7 @@ import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
 /**
- * A run's users and groups, made through the balancer: an owner with {@code groups} groups, two WebSocket
+ * A run's users and groups, made through the balancer: an owner with {@code groups} groups, four WebSocket
  * publishers, one REST publisher and one user per subscriber (so that presence shows each subscriber), every one a
  * member of every group.
  */
@@ -18,7 +18,9 @@ record ChaosFixture(Session owner, List<Session> wsPublishers, Session restPubli
 
     static ChaosFixture create(Api api, int subscribers, int groups) {
         Session owner = api.newUser("chaos-owner");
-        List<Session> ws = List.of(api.newUser("chaos-ws-1"), api.newUser("chaos-ws-2"));
+        // The server answers one socket's frames one after another: four sockets share the WebSocket half of the rate.
+        List<Session> ws = List.of(api.newUser("chaos-ws-1"), api.newUser("chaos-ws-2"), api.newUser("chaos-ws-3"),
+                api.newUser("chaos-ws-4"));
         Session rest = api.newUser("chaos-rest");
         List<Session> subs = new ArrayList<>();
         for (int i = 1; i <= subscribers; i++) {

@@ -106,6 +106,9 @@ final class Verdict {
         json.put("sent", run.sends().size());
         json.put("acknowledged", acknowledged);
         json.put("unacknowledged", run.sends().size() - acknowledged);
+        Map<String, Long> unacknowledgedBy = new TreeMap<>();
+        run.sends().stream().filter(send -> !send.acknowledged()).forEach(send -> unacknowledgedBy.merge(send.via(), 1L, Long::sum));
+        json.put("unacknowledged_by_publisher", unacknowledgedBy);
         json.put("stored", run.history().size());
 
         Map<String, List<Stored>> storedById = new HashMap<>();

@@ -5,6 +5,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -16,32 +18,35 @@ import tools.jackson.databind.JsonNode;
 /**
  * A publisher over WebSocket that behaves as a real client (README, "what a client must do"): it authenticates with a
  * first {@code auth} frame, keeps each {@code send} in an outbox until its {@code ack}, writes the whole outbox again
- * on every new socket, writes again a send left unanswered for {@link #RESEND_AFTER} (the server stores it once),
- * and reconnects through the balancer with a backoff after any close.
+ * on every new socket, and reconnects through the balancer with a backoff after any close. The server answers a
+ * socket's frames in order, one {@code ack} or {@code error} per {@code send}, so an error names the oldest send not
+ * yet answered: that one is written again a little later. A socket silent for {@link #SILENCE} while sends wait is
+ * taken for dead (a half-open connection never says so) and replaced.
  */
 final class WsPublisher implements WebSocket.Listener, AutoCloseable {
 
-    static final Duration RESEND_AFTER = Duration.ofSeconds(5);
-
-    /** A send waiting for its ack: its frame and when it was last written ({@link System#nanoTime()}). */
-    private record Pending(String frame, long writtenAt) {
-    }
+    static final Duration SILENCE = Duration.ofSeconds(10);
+    private static final long RETRY_AFTER_ERROR_MS = 500;
 
     private final HttpClient http;
     private final URI uri;
     private final String token;
     private final SendLedger ledger;
     private final ScheduledExecutorService timer;
-    private final Map<String, Pending> outbox = new ConcurrentHashMap<>();
+    /** Frames of sends waiting for their ack, by clientMessageId. */
+    private final Map<String, String> outbox = new ConcurrentHashMap<>();
     /** The socket frames go to, null while connecting; replaced and cleared under this. */
     private volatile WebSocket socket;
+    /** Sends written on the current socket and not yet answered, oldest first. Guarded by this. */
+    private final Deque<String> unanswered = new ArrayDeque<>();
     private volatile boolean authenticated;
     private volatile boolean closed;
+    /** When a frame last came on the current socket ({@link System#nanoTime()}). */
+    private volatile long lastHeard = System.nanoTime();
     /** The JDK client allows one send in flight per socket: frames are chained. Guarded by this. */
     private CompletableFuture<?> chain = CompletableFuture.completedFuture(null);
     /** Only touched by this socket's listener calls, which the JDK client runs one at a time. */
     private final StringBuilder partial = new StringBuilder();
-    /** Only touched by the timer thread and the connecting callbacks, one at a time. */
     private volatile long backoffMs = 250;
 
     WsPublisher(HttpClient http, String balancer, String token, SendLedger ledger, ScheduledExecutorService timer) {
@@ -54,15 +59,15 @@ final class WsPublisher implements WebSocket.Listener, AutoCloseable {
 
     void start() {
         connect();
-        timer.scheduleWithFixedDelay(this::resendStale, 1, 1, TimeUnit.SECONDS);
+        timer.scheduleWithFixedDelay(this::checkSilence, 1, 1, TimeUnit.SECONDS);
     }
 
     void send(String clientMessageId, String group, String content) {
         String frame = Api.JSON.writeValueAsString(Map.of("type", "send", "groupId", group, "content", content,
                 "clientMessageId", clientMessageId));
-        outbox.put(clientMessageId, new Pending(frame, System.nanoTime()));
+        outbox.put(clientMessageId, frame);
         if (authenticated) {
-            write(frame);
+            writeSend(clientMessageId);
         }
     }
 
@@ -84,9 +89,11 @@ final class WsPublisher implements WebSocket.Listener, AutoCloseable {
             }
             synchronized (this) {
                 socket = ws;
+                unanswered.clear();
                 chain = CompletableFuture.completedFuture(null);
+                lastHeard = System.nanoTime();
             }
-            write(Api.JSON.writeValueAsString(Map.of("type", "auth", "token", token)));
+            write(ws, Api.JSON.writeValueAsString(Map.of("type", "auth", "token", token)));
         });
     }
 
@@ -99,67 +106,83 @@ final class WsPublisher implements WebSocket.Listener, AutoCloseable {
         timer.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
     }
 
-    private synchronized void write(String frame) {
+    /** Writes a send of the outbox on the current socket, noting that it awaits an answer there. */
+    private synchronized void writeSend(String clientMessageId) {
+        String frame = outbox.get(clientMessageId);
         WebSocket ws = socket;
-        if (ws == null) {
-            return;
+        if (frame != null && ws != null) {
+            unanswered.addLast(clientMessageId);
+            write(ws, frame);
         }
+    }
+
+    private synchronized void write(WebSocket ws, String frame) {
         chain = chain.exceptionally(e -> null).thenCompose(ignored -> ws.sendText(frame, true));
     }
 
-    private void resendStale() {
-        if (!authenticated) {
-            return;
+    private void checkSilence() {
+        WebSocket ws = socket;
+        boolean waiting;
+        synchronized (this) {
+            waiting = !unanswered.isEmpty();
         }
-        long now = System.nanoTime();
-        outbox.forEach((id, pending) -> {
-            if (now - pending.writtenAt() > RESEND_AFTER.toNanos()) {
-                outbox.replace(id, pending, new Pending(pending.frame(), now));
-                write(pending.frame());
-            }
-        });
+        if (ws != null && waiting && System.nanoTime() - lastHeard > SILENCE.toNanos()) {
+            ws.abort();
+            ended(ws, "ws silent");
+        }
     }
 
     @Override
     public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+        lastHeard = System.nanoTime();
         partial.append(data);
         if (last) {
-            frame(Api.JSON.readTree(partial.toString()));
+            frame(ws, Api.JSON.readTree(partial.toString()));
             partial.setLength(0);
         }
         ws.request(1);
         return null;
     }
 
-    private void frame(JsonNode frame) {
+    private void frame(WebSocket ws, JsonNode frame) {
         switch (frame.path("type").asString()) {
             case "authenticated" -> {
                 authenticated = true;
                 backoffMs = 250;
-                long now = System.nanoTime();
-                outbox.forEach((id, pending) -> {
-                    outbox.replace(id, pending, new Pending(pending.frame(), now));
-                    write(pending.frame());
-                });
+                outbox.keySet().forEach(this::writeSend);
             }
             case "ack" -> {
                 String id = frame.path("clientMessageId").asString();
+                synchronized (this) {
+                    unanswered.removeFirstOccurrence(id);
+                }
                 if (outbox.remove(id) != null) {
                     ledger.acknowledged(id, frame.path("seq").asLong(), System.nanoTime());
                 }
             }
-            case "error" -> {
-                ledger.failed("ws error " + frame.path("error").asString(), 0);
-                if (!authenticated) {
-                    // the auth frame was refused (Redis unreachable for the session check): a fresh socket, later
-                    WebSocket ws = socket;
-                    if (ws != null) {
-                        ws.abort();
-                        ended(ws, "ws auth refused");
-                    }
-                }
-            }
+            case "error" -> refused(ws, frame.path("error").asString());
             default -> { }
+        }
+    }
+
+    /** An error frame: the refused auth (a fresh socket, later) or the oldest unanswered send (written again later). */
+    private void refused(WebSocket ws, String code) {
+        ledger.failed("ws error " + code, 0);
+        if (!authenticated) {
+            ws.abort();
+            ended(ws, "ws auth refused");
+            return;
+        }
+        String id;
+        synchronized (this) {
+            id = unanswered.pollFirst();
+        }
+        if (id != null) {
+            timer.schedule(() -> {
+                if (authenticated) {
+                    writeSend(id);
+                }
+            }, RETRY_AFTER_ERROR_MS, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -181,8 +204,8 @@ final class WsPublisher implements WebSocket.Listener, AutoCloseable {
                 return;
             }
             socket = null;
+            authenticated = false;
         }
-        authenticated = false;
         if (!closed) {
             ledger.failed(kind, 0);
             reconnectLater();

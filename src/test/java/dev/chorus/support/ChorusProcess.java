@@ -87,7 +87,8 @@ public final class ChorusProcess implements AutoCloseable {
             builder.environment().put("PORT", Integer.toString(port));
             ChorusProcess started = new ChorusProcess(id, builder.start(), port, log, env, springArgs, maxHeap);
             try {
-                started.awaitReady(Duration.ofSeconds(90));
+                // Three JVMs starting at once on two busy cores (load 20-30 while other suites run) have taken over 90 s.
+                started.awaitReady(Duration.ofSeconds(180));
             } catch (RuntimeException notReady) {
                 started.close(); // nobody else holds it yet: do not leave it running
                 throw notReady;
