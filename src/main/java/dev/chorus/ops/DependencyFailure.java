@@ -2,6 +2,8 @@ package dev.chorus.ops;
 
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisException;
+import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.QueryTimeoutException;
@@ -21,10 +23,18 @@ public final class DependencyFailure {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof DataAccessResourceFailureException || t instanceof QueryTimeoutException
                     || t instanceof RedisConnectionException || t instanceof RedisCommandTimeoutException
-                    || t instanceof SQLTransientConnectionException) {
+                    || t instanceof SQLTransientConnectionException || isConnectionState(t)
+                    // Lettuce's plain RedisException is the connection's ("Connection closed" as a master dies);
+                    // errors Redis itself answered are its subclass RedisCommandExecutionException, and stay bugs.
+                    || t.getClass() == RedisException.class) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** SQLSTATE class 08, connection exception: the database went away under a query or a commit. */
+    private static boolean isConnectionState(Throwable t) {
+        return t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08");
     }
 }

@@ -27,8 +27,13 @@ class PresenceReconciler {
         this.presence = presence;
     }
 
-    @Scheduled(fixedDelayString = "${chorus.presence.reconcile-interval:PT5S}")
-    void reconcile() {
+    /**
+     * At a fixed rate, so that Spring runs it on a thread of its own rather than on the scheduler thread that the
+     * fixed-delay tasks share (while Redis is down each of its commands waits 2 s); synchronized, so that two rounds
+     * never overlap.
+     */
+    @Scheduled(fixedRateString = "${chorus.presence.reconcile-interval:PT5S}")
+    synchronized void reconcile() {
         Map<UUID, Map<UUID, Integer>> held = new HashMap<>();
         for (ClientConnection connection : connections.all()) {
             if (!connection.isAuthenticated()) {
