@@ -76,9 +76,10 @@ await_ready() {
 cluster_is_up() { [ -n "$(running_instances)" ] || { [ -n "$(lb_kind)" ] && alive "$(lb_pidfile)"; }; }
 
 cmd_up() {
-  local n=3 lb=nginx pgbouncer=no replica=no kafka=no tls=no monitoring=no
+  local n=3 lb=nginx pgbouncer=no replica=no kafka=no sentinel=no tls=no monitoring=no
   while [ $# -gt 0 ]; do
     case "$1" in
+      --sentinel) sentinel=yes; shift ;;
       --instances) n=${2:?--instances needs a number}; shift 2 ;;
       --instances=*) n=${1#*=}; shift ;;
       --lb) lb=${2:?--lb needs nginx or haproxy}; shift 2 ;;
@@ -99,7 +100,7 @@ cmd_up() {
   if cluster_is_up; then
     say "a cluster is already up (bin/chorus status; bin/chorus down to stop it)"; cmd_status; return 0
   fi
-  ensure_tool curl curl; ensure_postgres; ensure_redis; ensure_database; build; ensure_tool "$lb" "$lb"
+  ensure_tool curl curl; ensure_postgres; [ $sentinel = yes ] || ensure_redis; ensure_database; build; ensure_tool "$lb" "$lb"
   # The state every instance reads is complete before the first one starts.
   mkdir -p "$RUN"
   rm -f "$RUN"/*.pid "$RUN"/*.port "$RUN"/*.release "$RUN/lb.down" "$RUN/lb.tls" "$RUN/cluster.env" "$RUN/standby" \
@@ -123,7 +124,11 @@ cmd_up() {
     kafka_start
     mapfile -t -O "${#settings[@]}" settings < <(kafka_settings)
   fi
-  [ ${#settings[@]} -eq 0 ] || printf '%s\n' "${settings[@]}" | write_atomically "$RUN/cluster.env"
+  if [ $sentinel = yes ]; then
+    sentinel_start
+    mapfile -t -O ${#settings[@]} settings < <(sentinel_env)
+  fi
+  [ ${#settings[@]} -eq 0 ] || printf '%s\n' "${settings[@]}" | write_atomically "$RUN/cluster.env" 600
   local i names=()
   for i in $(seq 1 "$n"); do
     start_release "chorus-$i" $((BASE_PORT + i - 1)) "$release"; names+=("chorus-$i")
@@ -175,6 +180,7 @@ cmd_status() {
   replica_status
   monitoring_status
   kafka_status
+  sentinel_status
 }
 
 cmd_down() {
@@ -188,6 +194,7 @@ cmd_down() {
   pgbouncer_stop
   replica_stop
   kafka_stop
+  sentinel_stop
   rm -f "$RUN/cluster.env" "$RUN/standby" "$RUN/release" "$RUN/release.previous"
   return 0
 }

@@ -1,13 +1,13 @@
 # test.sh — sourced by bin/chorus: bin/chorus test.
 
-# What the tests need: the JDK, Maven, PostgreSQL, Redis, PgBouncer, the balancers and wrk, docker-compose (for
+# What the tests need: the JDK, Maven, PostgreSQL, Redis (and redis-server for private servers and Sentinels), PgBouncer, the balancers and wrk, docker-compose (for
 # `config` only: no Docker daemon is used), the npm packages that check the Kubernetes manifests offline,
 # Debian's Chromium with playwright-core for the browser test; PostgreSQL's server binaries (private primaries,
 # replicas and TLS servers of the tests' own, even when the machine's PostgreSQL runs elsewhere), openssl (the
 # tests' certificate authorities, the balancers' local certificates), Prometheus with promtool (Debian's
 # package; the service it starts is stopped) and the Kafka broker's jars (tools/kafka-broker).
 cmd_test() {
-  find_java; ensure_maven; ensure_postgres; ensure_redis; ensure_pgbouncer
+  find_java; ensure_maven; ensure_postgres; ensure_redis; ensure_tool redis-server redis-server; ensure_pgbouncer
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { say "installing PostgreSQL's server binaries"; apt_install postgresql; }
   ensure_tool openssl openssl
   ensure_tool nginx nginx; ensure_tool haproxy haproxy; ensure_tool wrk wrk

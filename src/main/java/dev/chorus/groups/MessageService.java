@@ -1,6 +1,7 @@
 package dev.chorus.groups;
 
 import dev.chorus.groups.internal.GroupCommitWriter;
+import dev.chorus.ops.DependencyFailure;
 import dev.chorus.groups.internal.GroupStore;
 import dev.chorus.groups.internal.KafkaMessageLog;
 import dev.chorus.groups.internal.MessageStore;
@@ -144,7 +145,7 @@ public class MessageService {
     /**
      * A post to one group, outside any caller transaction, goes through the group-commit writer. Null when it was
      * refused (then explained like any refusal). If its batch failed as a whole, nothing of it was written and the
-     * post is tried once more in a transaction of its own, which answers a database outage with its own error.
+     * post is tried once more in a transaction of its own; not when the database could not be reached (a 503 now).
      */
     private Posted groupCommit(UUID senderId, UUID groupId, String content, String clientMessageId) {
         Message draft = new Message(UUID.randomUUID(), groupId, 0, senderId, content, clientMessageId, clock.instant());
@@ -152,6 +153,9 @@ public class MessageService {
         try {
             outcome = writer.append(draft).join();
         } catch (CompletionException | CancellationException batchFailed) {
+            if (batchFailed.getCause() instanceof RuntimeException cause && DependencyFailure.isCauseOf(cause)) {
+                throw cause; // the database could not be reached: trying again at once would only wait as long again
+            }
             return tx.execute(status -> append(status, senderId, List.of(groupId), content, clientMessageId));
         }
         return outcome.stored().map(m -> new Posted(List.of(m), outcome.created())).orElse(null);

@@ -95,8 +95,12 @@ class ApiExceptionHandler {
      * down) is the server's trouble but not a bug: 503 with Retry-After, so clients and balancers try again later.
      */
     @ExceptionHandler(DataAccessResourceFailureException.class)
-    ResponseEntity<ApiError> dependencyUnavailable(DataAccessResourceFailureException e) {
+    ResponseEntity<ApiError> dependencyUnavailable(Exception e) {
         log.warn("dependency unavailable: {}", e.toString());
+        return unavailable();
+    }
+
+    static ResponseEntity<ApiError> unavailable() {
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header("Retry-After", "1")
                 .body(ApiError.of("unavailable", "a service this request needs is unavailable; retry shortly"));
     }
@@ -105,6 +109,9 @@ class ApiExceptionHandler {
     ResponseEntity<ApiError> unexpected(Exception e) {
         if (causedByTooLargeBody(e)) {
             return respond(HttpStatus.CONTENT_TOO_LARGE, "payload_too_large", "request body is too large");
+        }
+        if (DependencyFailure.isCauseOf(e)) {
+            return dependencyUnavailable(e);
         }
         log.error("unexpected failure", e);
         return respond(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error", "something went wrong on our side");

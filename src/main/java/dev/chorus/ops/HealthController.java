@@ -38,7 +38,8 @@ class HealthController {
 
     @GetMapping("/health")
     ResponseEntity<Map<String, Object>> health() {
-        boolean ok = problems(probes.database(), probes.redis()).isEmpty();
+        DependencyProbes.Probes both = probes.both();
+        boolean ok = problems(both.database(), both.redis()).isEmpty();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", ok ? "ok" : "unavailable");
         body.put("instanceId", instance.instanceId());
@@ -53,7 +54,8 @@ class HealthController {
 
     @GetMapping("/health/ready")
     ResponseEntity<Map<String, Object>> ready() {
-        List<String> reasons = problems(probes.database(), probes.redis());
+        DependencyProbes.Probes both = probes.both();
+        List<String> reasons = problems(both.database(), both.redis());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("ready", reasons.isEmpty());
         body.put("instanceId", instance.instanceId());
@@ -65,8 +67,9 @@ class HealthController {
 
     @GetMapping("/health/detailed")
     ResponseEntity<Map<String, Object>> detailed() {
-        DependencyProbes.Probe database = probes.database();
-        DependencyProbes.Probe redis = probes.redis();
+        DependencyProbes.Probes both = probes.both();
+        DependencyProbes.Probe database = both.database();
+        DependencyProbes.Probe redis = both.redis();
         List<String> reasons = problems(database, redis);
         Map<String, Object> checksBody = new LinkedHashMap<>();
         checksBody.put("database", database.toMap());

@@ -1,6 +1,7 @@
 package dev.chorus.presence;
 
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -16,4 +17,12 @@ public interface Presence {
     void left(UUID groupId, UUID userId);
 
     List<OnlineUser> online(UUID groupId);
+
+    /**
+     * What this instance really holds: group → user → subscribed sockets, all of them. A count that a lost
+     * {@link #left} or {@link #joined} (Redis unreachable at that moment, a crash before it) left wrong in the shared
+     * view is set right once the same difference is seen at two calls in a row, so a change racing a call is never
+     * "corrected".
+     */
+    void reconcile(Map<UUID, Map<UUID, Integer>> held);
 }

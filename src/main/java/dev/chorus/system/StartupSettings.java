@@ -118,8 +118,10 @@ public final class StartupSettings {
             if (master.isBlank()) {
                 throw new InvalidSettingsException("REDIS_SENTINELS is set but REDIS_SENTINEL_MASTER is not");
             }
-            put("spring.data.redis.sentinel.nodes", sentinels);
+            put("spring.data.redis.sentinel.nodes", sentinelNodes(sentinels));
             put("spring.data.redis.sentinel.master", master);
+            // One password for the Sentinels and the data nodes (SPEC §2), as `requirepass` and Sentinel's own
+            // `requirepass` are usually set alike.
             String password = env.get("REDIS_PASSWORD");
             if (password != null && !password.isEmpty()) {
                 put("spring.data.redis.password", password);
@@ -222,6 +224,15 @@ public final class StartupSettings {
     /** A JAAS option value goes between double quotes: a quote or backslash in it is escaped. */
     private static String jaasQuoted(String value) {
         return value.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    private static String sentinelNodes(String value) {
+        for (String node : value.split(",", -1)) {
+            if (!node.trim().matches("(\\[[0-9a-fA-F:.]+\\]|[^\\s:/@\\[\\]]+):\\d{1,5}")) {
+                throw new InvalidSettingsException("REDIS_SENTINELS must be host:port pairs separated by commas, not '" + value + "'");
+            }
+        }
+        return value.replace(" ", "");
     }
 
     private void readAuth() {

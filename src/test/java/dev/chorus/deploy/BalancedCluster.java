@@ -9,15 +9,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntFunction;
 
 /**
  * Instance processes of one {@link TestCluster} behind a real balancer: what bin/chorus up runs, on free ports.
  * Rate limits are off so that load loops measure the cluster, not the limiter.
  */
-final class BalancedCluster implements AutoCloseable {
+public final class BalancedCluster implements AutoCloseable {
 
-    final TestCluster cluster;
-    final Balancer balancer;
+    public final TestCluster cluster;
+    public final Balancer balancer;
     private final List<ChorusProcess> processes;
 
     private BalancedCluster(TestCluster cluster, List<ChorusProcess> processes, Balancer balancer) {
@@ -35,12 +36,19 @@ final class BalancedCluster implements AutoCloseable {
 
     /** As above, on a cluster made beforehand (for settings that need its database name). */
     static BalancedCluster start(Balancer.Kind kind, String prefix, int count, TestCluster cluster) {
+        return start(kind, prefix, count, cluster, i -> Map.of());
+    }
+
+    /** As above, instance i (1-based) getting these environment variables besides the cluster's. */
+    public static BalancedCluster start(Balancer.Kind kind, String prefix, int count, TestCluster cluster,
+            IntFunction<Map<String, String>> overrides) {
         cluster.with("RATE_LIMIT_PER_USER", "0").with("RATE_LIMIT_PER_IP", "0");
         try {
             List<CompletableFuture<ChorusProcess>> starting = new ArrayList<>();
             for (int i = 1; i <= count; i++) {
                 String id = prefix + "-" + i;
-                starting.add(CompletableFuture.supplyAsync(() -> cluster.startProcess(id)));
+                Map<String, String> own = overrides.apply(i);
+                starting.add(CompletableFuture.supplyAsync(() -> cluster.startProcess(id, own)));
             }
             List<ChorusProcess> processes = new ArrayList<>(starting.stream().map(CompletableFuture::join).toList());
             Map<String, Integer> ports = new LinkedHashMap<>();
@@ -53,20 +61,20 @@ final class BalancedCluster implements AutoCloseable {
     }
 
     /** The balancer's address: every request of a test goes through it. */
-    Api api() {
+    public Api api() {
         return balancer.api();
     }
 
-    synchronized List<ChorusProcess> processes() {
+    public synchronized List<ChorusProcess> processes() {
         return List.copyOf(processes);
     }
 
-    synchronized ChorusProcess process(String id) {
+    public synchronized ChorusProcess process(String id) {
         return processes.stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow();
     }
 
     /** Starts an exited instance again on its port and returns the new process. */
-    ChorusProcess restart(ChorusProcess exited) {
+    public ChorusProcess restart(ChorusProcess exited) {
         ChorusProcess started = cluster.restart(exited);
         synchronized (this) {
             processes.replaceAll(p -> p == exited ? started : p);

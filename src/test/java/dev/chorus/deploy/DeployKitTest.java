@@ -217,7 +217,9 @@ class DeployKitTest {
                 "sentinel", "config", "--services"), env);
         assertThat(all.exit()).as(all.output()).isZero();
         assertThat(all.output().lines().toList()).contains("postgres", "pgbouncer", "redis", "chorus", "nginx", "kafka",
-                "kafka-1", "kafka-2", "kafka-3", "redis-sentinel");
+                "kafka-1", "kafka-2", "kafka-3", "redis-replica", "redis-sentinel-1", "redis-sentinel-2", "redis-sentinel-3");
+        assertThat(Files.readString(file)).as("the sentinel profile: quorum 2, passwords")
+                .contains("sentinel monitor chorus redis 6379 2", "sentinel auth-pass chorus", "requirepass");
         Result noSecret = run(List.of(compose, "-f", file.toString(), "config", "-q"), Map.of());
         assertThat(noSecret.exit()).as("compose without POSTGRES_PASSWORD and JWT_SECRET").isNotZero();
     }

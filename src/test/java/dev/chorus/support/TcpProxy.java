@@ -11,13 +11,18 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.Predicate;
 
 /**
  * A TCP proxy on a loopback port, for network faults a test controls: {@link #freeze} turns chosen existing
  * connections into black holes (bytes are read and dropped both ways, nothing is closed, as with a half-open
- * connection or a partition), while new connections keep working. Each connection remembers whether the client
- * ever sent a given command word (e.g. Redis's SUBSCRIBE), so a test can freeze only a pub/sub connection.
+ * connection), while new connections keep working. Each connection remembers whether the client ever sent a given
+ * command word (e.g. Redis's SUBSCRIBE), so a test can freeze only a pub/sub connection.
+ *
+ * <p>{@link #partition()} holds every byte of every connection, old and new, until {@link #heal()}, then lets them
+ * through in order, as a network partition that heals does (TCP retransmits what was held up); {@link #cut()}
+ * closes every connection and refuses new ones until {@link #restore()}, as a server that restarts does.
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -50,6 +55,10 @@ public final class TcpProxy implements AutoCloseable {
     private final InetSocketAddress target;
     private final List<Link> links = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
+    /** Open while bytes flow; a closed gate (count 1) holds every pump until it opens. Set by the test thread. */
+    private volatile CountDownLatch gate = new CountDownLatch(0);
+    /** While set, new connections are closed at once. Set by the test thread, read by the acceptor. */
+    private volatile boolean refusing;
 
     public TcpProxy(String targetHost, int targetPort) {
         try {
@@ -82,6 +91,30 @@ public final class TcpProxy implements AutoCloseable {
         return freeze(link -> true);
     }
 
+    /** From now on no byte passes either way on any connection, old or new, until {@link #heal()}. */
+    public synchronized void partition() {
+        if (gate.getCount() == 0) {
+            gate = new CountDownLatch(1);
+        }
+    }
+
+    /** Bytes held by {@link #partition()} go on, in order, and new ones flow again. */
+    public synchronized void heal() {
+        gate.countDown();
+    }
+
+    /** Closes every connection and refuses new ones until {@link #restore()}. */
+    public void cut() {
+        refusing = true;
+        links.forEach(Link::close);
+        links.clear();
+    }
+
+    /** Accepts connections again after {@link #cut()}. */
+    public void restore() {
+        refusing = false;
+    }
+
     public int connections() {
         return (int) links.stream().filter(l -> !l.client.isClosed()).count();
     }
@@ -90,8 +123,17 @@ public final class TcpProxy implements AutoCloseable {
         while (!listener.isClosed()) {
             try {
                 Socket client = listener.accept();
+                if (refusing) {
+                    closeQuietly(client);
+                    continue;
+                }
                 Socket server = new Socket();
-                server.connect(target, 2000);
+                try {
+                    server.connect(target, 2000);
+                } catch (IOException unreachable) {
+                    closeQuietly(client); // as the target itself would: the client learns at once
+                    continue;
+                }
                 Link link = new Link(client, server);
                 links.add(link);
                 Thread.ofVirtual().start(() -> pump(link, client, server, true));
@@ -104,7 +146,7 @@ public final class TcpProxy implements AutoCloseable {
         }
     }
 
-    private static void pump(Link link, Socket from, Socket to, boolean fromClient) {
+    private void pump(Link link, Socket from, Socket to, boolean fromClient) {
         byte[] buffer = new byte[16 * 1024];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int n;
@@ -112,6 +154,7 @@ public final class TcpProxy implements AutoCloseable {
                 if (fromClient && link.clientWords.length() < 64 * 1024) {
                     link.clientWords.append(new String(buffer, 0, Math.min(n, 512), StandardCharsets.ISO_8859_1));
                 }
+                awaitFlowing();
                 if (!link.frozen) {
                     out.write(buffer, 0, n);
                     out.flush();
@@ -121,6 +164,15 @@ public final class TcpProxy implements AutoCloseable {
             // one side went away
         } finally {
             link.close();
+        }
+    }
+
+    private void awaitFlowing() throws IOException {
+        try {
+            gate.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while partitioned", e);
         }
     }
 
@@ -134,6 +186,7 @@ public final class TcpProxy implements AutoCloseable {
 
     @Override
     public void close() {
+        heal();
         closeQuietly(listener);
         links.forEach(Link::close);
         acceptor.interrupt();

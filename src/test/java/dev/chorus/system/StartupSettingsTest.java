@@ -104,7 +104,28 @@ class StartupSettingsTest {
         Map<String, String> env = with("REDIS_SENTINELS", "10.0.0.1:26379,10.0.0.2:26379");
         env.put("REDIS_SENTINEL_MASTER", "mymaster");
         Map<String, Object> p = StartupSettings.toProperties(env);
-        assertThat(p).containsEntry("spring.data.redis.sentinel.master", "mymaster").doesNotContainKey("spring.data.redis.url");
+        assertThat(p).containsEntry("spring.data.redis.sentinel.master", "mymaster").doesNotContainKey("spring.data.redis.url")
+                .doesNotContainKey("spring.data.redis.password");
+    }
+
+    @Test
+    void theRedisPasswordGoesToTheSentinelsAndTheDataNodes() {
+        Map<String, String> env = with("REDIS_SENTINELS", "10.0.0.1:26379, [::1]:26380,sentinel-3:26381");
+        env.put("REDIS_SENTINEL_MASTER", "mymaster");
+        env.put("REDIS_PASSWORD", "s3cret pass");
+        Map<String, Object> p = StartupSettings.toProperties(env);
+        assertThat(p).containsEntry("spring.data.redis.sentinel.nodes", "10.0.0.1:26379,[::1]:26380,sentinel-3:26381")
+                .containsEntry("spring.data.redis.password", "s3cret pass")
+                .containsEntry("spring.data.redis.sentinel.password", "s3cret pass");
+    }
+
+    @Test
+    void malformedSentinelAddressesAreRefusedNamingTheVariable() {
+        for (String bad : new String[] {"10.0.0.1", "10.0.0.1:26379,", "redis://h:26379", "h:port", "a b:1"}) {
+            Map<String, String> env = with("REDIS_SENTINELS", bad);
+            env.put("REDIS_SENTINEL_MASTER", "mymaster");
+            assertThatThrownBy(() -> StartupSettings.toProperties(env)).as(bad).hasMessageStartingWith("REDIS_SENTINELS must be");
+        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.chorus.groups.internal;
 import dev.chorus.groups.GroupsProperties;
 import dev.chorus.groups.Message;
 import dev.chorus.groups.MessagesStored;
+import dev.chorus.ops.DependencyFailure;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * a batch never holds the same (sender, client id, group) twice (a repeat inside one batch is answered with the
  * first one's message once it is stored). If a batch fails as a whole (a database error, a deadlock victim), every
  * post in it is answered with the failure and the caller posts it again on its own; nothing of the batch was
- * written. {@link MessagesStored} for the batch is published inside the transaction, so listeners run after commit.
+ * written. When the database could not be reached, the posts waiting behind that batch get the same answer at once. {@link MessagesStored} for the batch is published inside the transaction, so listeners run after commit.
  */
 @Component
 public class GroupCommitWriter implements DisposableBean {
@@ -111,6 +112,14 @@ public class GroupCommitWriter implements DisposableBean {
             } catch (RuntimeException e) {
                 log.warn("group commit of {} posts failed: {}", batch.size(), e.toString());
                 batch.forEach(p -> p.result().completeExceptionally(e));
+                if (DependencyFailure.isCauseOf(e)) {
+                    // Posts queued behind a batch that could not reach the database would each wait the pool's whole
+                    // timeout in turn (10 s and more for the last ones): they get the same answer now, a 503 to
+                    // retry, so a database outage fails requests fast.
+                    List<Pending> waiting = new ArrayList<>();
+                    lane.drainTo(waiting);
+                    waiting.forEach(p -> p.result().completeExceptionally(e));
+                }
             } finally {
                 batch.clear();
             }

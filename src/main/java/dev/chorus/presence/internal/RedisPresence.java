@@ -10,6 +10,8 @@ import dev.chorus.presence.PresenceChanged;
 import dev.chorus.system.InstanceInfo;
 import dev.chorus.system.RedisKeys;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,6 +30,10 @@ import org.springframework.stereotype.Component;
  * {@code presence:<group>} lists users with any socket; {@code presence-of:<instance>} remembers which
  * group/user pairs an instance holds, so the leader can take a dead instance's sockets away. Each change runs as
  * one Lua script that reports whether the user's overall state flipped; only flips are broadcast.
+ *
+ * <p>What keeps the shared view true after faults: an instance starting clears whatever an earlier process under the
+ * same instance id left (a SIGKILLed instance started again before the leader saw it dead would otherwise keep its
+ * ghosts for ever), and {@link #reconcile} repairs counts that a change lost while Redis was unreachable left wrong.
  */
 @Component
 class RedisPresence implements Presence {
@@ -52,6 +58,8 @@ class RedisPresence implements Presence {
     private final ClusterBus bus;
     private final InstanceRegistry registry;
     private final Leadership leadership;
+    /** Differences seen by the previous reconciliation (pair → sockets missing); only the reconciler's thread touches it. */
+    private Map<String, Long> disagreed = Map.of();
 
     RedisPresence(StringRedisTemplate redis, RedisKeys keys, InstanceInfo instance, ClusterBus bus,
             InstanceRegistry registry, Leadership leadership, ApplicationEventPublisher events) {
@@ -62,6 +70,12 @@ class RedisPresence implements Presence {
         this.registry = registry;
         this.leadership = leadership;
         bus.listen(CHANNEL, payload -> events.publishEvent(decode(payload)));
+        // Before this instance takes any socket: nothing of a process that ran earlier under its id is true any more.
+        try {
+            clearInstance(instance.instanceId());
+        } catch (RuntimeException e) {
+            log.warn("could not clear the presence an earlier process left: {} (reconciliation will)", e.toString());
+        }
     }
 
     @Override
@@ -87,6 +101,38 @@ class RedisPresence implements Presence {
             }
         }
         return online;
+    }
+
+    @Override
+    public void reconcile(Map<UUID, Map<UUID, Integer>> held) {
+        String self = instance.instanceId();
+        Map<String, Long> want = new HashMap<>();
+        held.forEach((group, users) -> users.forEach((user, sockets) -> want.put(group + "|" + user, sockets.longValue())));
+        Map<String, Long> have = new HashMap<>();
+        Set<String> pairs = redis.opsForSet().members(instanceKey(self));
+        for (String pair : pairs == null ? Set.<String>of() : pairs) {
+            String[] parts = pair.split("\\|");
+            Object count = redis.opsForHash().get(userKey(parts[0], parts[1]), self);
+            have.put(pair, count == null ? 0 : Long.parseLong(count.toString()));
+        }
+        Set<String> all = new HashSet<>(want.keySet());
+        all.addAll(have.keySet());
+        Map<String, Long> differences = new HashMap<>();
+        for (String pair : all) {
+            long delta = want.getOrDefault(pair, 0L) - have.getOrDefault(pair, 0L);
+            if (delta != 0) {
+                differences.put(pair, delta);
+            }
+        }
+        Map<String, Long> previous = disagreed;
+        disagreed = differences;
+        differences.forEach((pair, delta) -> {
+            if (delta.equals(previous.get(pair))) {
+                String[] parts = pair.split("\\|");
+                log.info("presence of user {} in group {} was off by {} socket(s) here: corrected", parts[1], parts[0], delta);
+                change(self, UUID.fromString(parts[0]), UUID.fromString(parts[1]), delta);
+            }
+        });
     }
 
     /** The leader takes away the sockets of instances that stopped beating, so their users go offline everywhere. */

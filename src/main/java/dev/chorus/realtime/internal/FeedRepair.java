@@ -1,14 +1,19 @@
 package dev.chorus.realtime.internal;
 
 import dev.chorus.groups.MessageService;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
@@ -17,24 +22,60 @@ import org.springframework.stereotype.Component;
  * up from history. Waiting one sweep leaves publications in flight time to arrive on their own, so under load the
  * sweep reads nothing; a publication that was lost (the posting instance killed between commit and publish, a
  * dropped pub/sub connection, a Redis failover) is delivered within two sweeps.
+ *
+ * <p>The sweep runs on a thread of its own, not on the shared scheduler: Spring runs every fixed-delay task on one
+ * scheduler thread, where tasks that talk to Redis (the authority sweep, the scheduler's lock, presence) each wait
+ * their 2 s command timeout while Redis is down, and repair, the one path that still delivers then, fell seconds
+ * behind (issue 12: deliveries more than 5 s late during a Redis outage).
  */
 @Component
-class FeedRepair {
+class FeedRepair implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(FeedRepair.class);
     private static final int CHUNK = 1000;
 
     private final GroupFeeds feeds;
     private final MessageService messages;
-    /** The stored last seqs seen by the previous sweep. Only the scheduler's thread touches it. */
+    private final Duration interval;
+    /** The stored last seqs seen by the previous sweep. Only the sweep's thread touches it. */
     private Map<UUID, Long> previous = Map.of();
+    /** Set by start(), cleared by stop(); the lifecycle's thread only. */
+    private ScheduledExecutorService sweeper;
 
-    FeedRepair(GroupFeeds feeds, MessageService messages) {
+    FeedRepair(GroupFeeds feeds, MessageService messages,
+            @Value("${chorus.realtime.repair-interval:PT1S}") Duration interval) {
         this.feeds = feeds;
         this.messages = messages;
+        this.interval = interval;
     }
 
-    @Scheduled(fixedDelayString = "${chorus.realtime.repair-interval:PT1S}")
+    @Override
+    public synchronized void start() {
+        sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("feed-repair").daemon().factory());
+        sweeper.scheduleWithFixedDelay(this::sweepSafely, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+            sweeper = null;
+        }
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return sweeper != null;
+    }
+
+    private void sweepSafely() {
+        try {
+            sweep();
+        } catch (RuntimeException e) {
+            log.warn("feed repair sweep failed: {}", e.toString()); // the executor would stop repeating it otherwise
+        }
+    }
+
     void sweep() {
         List<GroupFeed> live = new ArrayList<>(feeds.live());
         Map<UUID, Long> stored = new HashMap<>();

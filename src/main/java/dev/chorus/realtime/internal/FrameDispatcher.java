@@ -9,6 +9,7 @@ import dev.chorus.groups.Message;
 import dev.chorus.groups.MessageService;
 import dev.chorus.ops.ApiException;
 import dev.chorus.ops.CleanText;
+import dev.chorus.ops.DependencyFailure;
 import dev.chorus.ops.Ids;
 import dev.chorus.ops.RateLimiter;
 import dev.chorus.presence.Presence;
@@ -99,6 +100,11 @@ class FrameDispatcher {
         } catch (ApiException e) {
             connection.send(Frames.error(e.code(), e.getMessage()));
         } catch (RuntimeException e) {
+            if (DependencyFailure.isCauseOf(e)) {
+                log.warn("frame {} failed: a dependency is unavailable: {}", type, e.toString());
+                connection.send(Frames.error("unavailable", "a service this frame needs is unavailable; retry shortly"));
+                return;
+            }
             log.error("frame {} failed", type, e);
             connection.send(Frames.error("internal_error", "something went wrong on our side"));
         }

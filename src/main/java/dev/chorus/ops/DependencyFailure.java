@@ -1,0 +1,40 @@
+package dev.chorus.ops;
+
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisException;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.QueryTimeoutException;
+
+/**
+ * Tells a dependency that cannot be reached or does not answer in time (PostgreSQL or Redis down, restarting, cut
+ * off, failing over) from a bug, wherever the failure surfaced: in a controller, in a security filter (the session
+ * revocation check reads Redis), in a WebSocket frame. The first is the server's trouble but not a bug: 503 (or an
+ * {@code unavailable} error frame), and the client tries again.
+ */
+public final class DependencyFailure {
+
+    private DependencyFailure() {
+    }
+
+    public static boolean isCauseOf(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof DataAccessResourceFailureException || t instanceof QueryTimeoutException
+                    || t instanceof RedisConnectionException || t instanceof RedisCommandTimeoutException
+                    || t instanceof SQLTransientConnectionException || isConnectionState(t)
+                    // Lettuce's plain RedisException is the connection's ("Connection closed" as a master dies);
+                    // errors Redis itself answered are its subclass RedisCommandExecutionException, and stay bugs.
+                    || t.getClass() == RedisException.class) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** SQLSTATE class 08, connection exception: the database went away under a query or a commit. */
+    private static boolean isConnectionState(Throwable t) {
+        return t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08");
+    }
+}

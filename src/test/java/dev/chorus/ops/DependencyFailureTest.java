@@ -1,0 +1,36 @@
+package dev.chorus.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisException;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import org.junit.jupiter.api.Test;
+import org.springframework.dao.QueryTimeoutException;
+import org.springframework.data.redis.RedisSystemException;
+import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.TransactionSystemException;
+
+class DependencyFailureTest {
+
+    @Test
+    void unreachableOrSilentDependenciesAreRecognisedHoweverDeepTheyAreWrapped() {
+        assertThat(DependencyFailure.isCauseOf(new CannotCreateTransactionException("no connection",
+                new SQLTransientConnectionException("chorus - Connection is not available")))).isTrue();
+        assertThat(DependencyFailure.isCauseOf(new TransactionSystemException("commit failed",
+                new SQLException("An I/O error occurred while sending to the backend", "08006")))).isTrue();
+        assertThat(DependencyFailure.isCauseOf(new IllegalStateException(new QueryTimeoutException("Redis command timed out")))).isTrue();
+        assertThat(DependencyFailure.isCauseOf(new RedisCommandTimeoutException("timed out"))).isTrue();
+        assertThat(DependencyFailure.isCauseOf(new RedisSystemException("Redis exception", new RedisException("Connection closed")))).isTrue();
+    }
+
+    @Test
+    void errorsADependencyAnsweredOrOurOwnBugsAreNot() {
+        assertThat(DependencyFailure.isCauseOf(new RedisSystemException("Error in execution",
+                new RedisCommandExecutionException("WRONGTYPE Operation against a key holding the wrong kind of value")))).isFalse();
+        assertThat(DependencyFailure.isCauseOf(new SQLException("duplicate key", "23505"))).isFalse();
+        assertThat(DependencyFailure.isCauseOf(new NullPointerException())).isFalse();
+    }
+}
