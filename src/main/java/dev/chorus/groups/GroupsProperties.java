@@ -7,13 +7,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Limits of the groups module (prefix {@code chorus.groups}), the group-commit writer's shape (how many writer lanes,
- * that is concurrent batch transactions per instance, and how many posts one batch may hold), and the Kafka
+ * that is concurrent batch transactions per instance, how many posts one batch may hold, and the least time between
+ * the starts of two batches of a lane under load), and the Kafka
  * pipeline's settings ({@code chorus.groups.kafka}, from the KAFKA_* variables).
  */
 @ConfigurationProperties("chorus.groups")
 public record GroupsProperties(@DefaultValue("4000") int maxContentLength, @DefaultValue("50") int maxTargets,
         @DefaultValue("200") int maxHistoryLimit, @DefaultValue("50") int defaultHistoryLimit,
-        @DefaultValue("2") int writerLanes, @DefaultValue("256") int maxBatch, @DefaultValue Kafka kafka) {
+        @DefaultValue("2") int writerLanes, @DefaultValue("256") int maxBatch,
+        @DefaultValue("PT0.005S") Duration commitInterval, @DefaultValue Kafka kafka) {
 
     /**
      * The Kafka pipeline: on when {@code brokers} is set. The topic is created with {@code partitions},

@@ -117,6 +117,40 @@ class GroupCommitTest {
         assertThat(batches.max()).as("largest batch").isGreaterThan(1);
     }
 
+    @Test
+    void underSustainedPostingALaneStartsAtMostOneBatchPerCommitInterval() throws Exception {
+        String group = groupWithMember("paced commits");
+        TestCluster.Instance paced = cluster.start("paced", Map.of(), "--chorus.groups.commit-interval=PT0.5S",
+                "--chorus.groups.writer-lanes=1");
+        try {
+            DistributionSummary batches = paced.bean(MeterRegistry.class).get("chorus.messages.batch.size").summary();
+            // Eight posters, each posting its next message as soon as the last one is answered: without the pace
+            // each batch holds whatever came during the previous transaction (a post or two); with a 500 ms pace
+            // every batch gathers the eight posters' next posts.
+            try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
+                List<Future<?>> posters = new ArrayList<>();
+                for (int p = 0; p < 8; p++) {
+                    int poster = p;
+                    posters.add(pool.submit(() -> {
+                        for (int i = 0; i < 10; i++) {
+                            assertThat(post(paced.api(), owner, List.of(group), "p" + poster + "-" + i).status()).isEqualTo(201);
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : posters) {
+                    f.get(60, TimeUnit.SECONDS);
+                }
+            }
+            assertGapFree(group, 80);
+            // Ten rounds of eight, give or take a straggler.
+            assertThat(batches.count()).as("transactions for 80 posts from 8 sequential posters").isLessThanOrEqualTo(16);
+            assertThat(batches.max()).as("largest batch").isGreaterThanOrEqualTo(6);
+        } finally {
+            paced.stop();
+        }
+    }
+
     static void assertGapFree(String group, int count) {
         String where = " FROM messages WHERE group_id = '" + group + "'";
         assertThat(cluster.queryLong("SELECT count(*)" + where)).isEqualTo(count);

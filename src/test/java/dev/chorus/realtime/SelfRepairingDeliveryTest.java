@@ -75,6 +75,69 @@ class SelfRepairingDeliveryTest {
     }
 
     @Test
+    void aPublicationThatOvertakesTheOneBeforeItWaitsForItInsteadOfReadingHistory() {
+        String group = groupWithMember("overtaken");
+        // Neither the reorder wait nor the repair sweep may read history during this test: only the bus delivers.
+        TestCluster.Instance watcher = cluster.start("watcher", Map.of(), "--chorus.realtime.reorder-wait=PT60S",
+                "--chorus.realtime.repair-interval=PT60S");
+        try (TcpProxy proxy = new TcpProxy("127.0.0.1", redis.port());
+                WsClient subscriber = subscribed(watcher.api(), member, group, null)) {
+            ChorusProcess poster = cluster.startProcess("slow-poster", Map.of("REDIS_URL", "redis://127.0.0.1:" + proxy.port()));
+            try (WsClient sender = WsClient.connect(poster.api(), owner.accessToken())) {
+                sender.send(Map.of("type", "ping"));
+                sender.awaitType("pong");
+                proxy.partition(); // the poster's publications wait in the proxy, in order
+                sender.send(Map.of("type", "send", "groupId", group, "content", "first, published late", "clientMessageId", "late-1"));
+                assertThat(sender.awaitType("ack").path("seq").asLong()).isEqualTo(1);
+                assertThat(apis.get(0).post("/api/messages", owner.accessToken(), Map.of("content", "second, published at once",
+                        "targetType", "group", "targetIds", List.of(group))).json().path("messages").path(0).path("seq").asLong())
+                        .isEqualTo(2);
+                Await.until(FIVE_SECONDS, "the watcher holds seq 2 back", () -> counter(watcher.api(), "chorus_fanout_held_total") >= 1);
+                assertThat(subscriber.unread(WsClient.messageOf(group))).as("nothing emitted out of order").isEmpty();
+
+                proxy.heal();
+                assertThat(subscriber.messageSeqs(group, 2, FIVE_SECONDS)).containsExactly(1L, 2L);
+                assertThat(counter(watcher.api(), "chorus_fanout_repaired_total")).as("messages read from history").isZero();
+            } finally {
+                poster.kill();
+            }
+        } finally {
+            watcher.stop();
+        }
+    }
+
+    @Test
+    void aPublicationThatOvertookALostOneIsDeliveredAfterItFromHistoryWithinTheReorderWait() {
+        String group = groupWithMember("overtook a lost one");
+        TestCluster.Instance watcher = cluster.start("watcher-2", Map.of(), "--chorus.realtime.repair-interval=PT60S");
+        try (TcpProxy proxy = new TcpProxy("127.0.0.1", redis.port());
+                WsClient subscriber = subscribed(watcher.api(), member, group, null)) {
+            ChorusProcess poster = cluster.startProcess("lost-poster", Map.of("REDIS_URL", "redis://127.0.0.1:" + proxy.port()));
+            try (WsClient sender = WsClient.connect(poster.api(), owner.accessToken())) {
+                sender.send(Map.of("type", "ping"));
+                sender.awaitType("pong");
+                assertThat(proxy.freezeAll()).as("the poster's Redis connections").isPositive();
+                sender.send(Map.of("type", "send", "groupId", group, "content", "never published", "clientMessageId", "lost-2"));
+                assertThat(sender.awaitType("ack").path("seq").asLong()).isEqualTo(1);
+                poster.kill();
+            }
+            assertThat(apis.get(0).post("/api/messages", owner.accessToken(), Map.of("content", "published",
+                    "targetType", "group", "targetIds", List.of(group))).status()).isEqualTo(201);
+            // The repair sweep is a minute away: only the feed's own reorder wait (100 ms) can bring seq 1 this soon.
+            assertThat(subscriber.messageSeqs(group, 2, FIVE_SECONDS)).containsExactly(1L, 2L);
+            assertThat(counter(watcher.api(), "chorus_fanout_repaired_total")).isEqualTo(1);
+        } finally {
+            watcher.stop();
+        }
+    }
+
+    /** A counter's value in an instance's /metrics (0 when it has no sample yet). */
+    static double counter(Api api, String name) {
+        return api.get("/metrics", null).raw().body().lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    @Test
     void subscribersEndWithEverySeqWhenTheirPubSubConnectionsAreKilledWhileMessagesFlow() {
         String group = groupWithMember("pubsub killed");
         int total = 150;

@@ -78,7 +78,13 @@ public class MessageStore {
         String[] contents = column(drafts, Message::content, String[]::new);
         String[] clientIds = column(drafts, Message::clientMessageId, String[]::new);
         Long[] micros = column(drafts, m -> ChronoUnit.MICROS.between(Instant.EPOCH, m.createdAt()), Long[]::new);
-        jdbc.sql("SELECT id FROM groups WHERE id = ANY(?) ORDER BY id FOR UPDATE")
+        // The lock also sets plan_cache_mode for the rest of this transaction (set_config(..., true) is SET LOCAL, in
+        // the same round trip): PostgreSQL would otherwise plan the statement below afresh on every execution (a
+        // custom plan for each array of parameters, ~0.4 ms of its CPU per batch, measured with EXPLAIN ANALYZE),
+        // where the generic plan is as good for any batch (every step is an index lookup per row) and takes 0.03 ms.
+        jdbc.sql("""
+                SELECT g.id FROM groups g, set_config('plan_cache_mode', 'force_generic_plan', true)
+                WHERE g.id = ANY(?) ORDER BY g.id FOR UPDATE OF g""")
                 .param(Arrays.stream(groups).distinct().toArray(UUID[]::new)).query(UUID.class).list();
         Map<UUID, Long> seqs = new HashMap<>(n * 2);
         jdbc.sql("""

@@ -5,12 +5,17 @@ import dev.chorus.presence.Presence;
 import dev.chorus.realtime.RealtimeProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
@@ -19,7 +24,7 @@ import org.springframework.stereotype.Component;
  * gets an {@code error} frame so that it can subscribe again.
  */
 @Component
-class GroupFeeds implements GroupFeed.Failures {
+class GroupFeeds implements GroupFeed.Failures, DisposableBean {
 
     private final Map<UUID, GroupFeed> feeds = new ConcurrentHashMap<>();
     private final MessageService messages;
@@ -27,15 +32,24 @@ class GroupFeeds implements GroupFeed.Failures {
     private final RealtimeProperties properties;
     private final SubscriptionReads reads;
     private final Counter repaired;
+    private final Counter heldBack;
+    private final Duration reorderWait;
+    /** The feeds' reorder timers: one thread, as each timer only hands a task to its feed's mailbox. */
+    private final ScheduledExecutorService timers =
+            Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("feed-timers").factory());
 
     GroupFeeds(MessageService messages, Presence presence, RealtimeProperties properties, SubscriptionReads reads,
-            MeterRegistry meters) {
+            MeterRegistry meters, @Value("${chorus.realtime.reorder-wait:PT0.1S}") Duration reorderWait) {
+        this.reorderWait = reorderWait;
         this.messages = messages;
         this.reads = reads;
         this.presence = presence;
         this.properties = properties;
         this.repaired = Counter.builder("chorus.fanout.repaired")
                 .description("messages a feed read from history because the bus had not brought them").register(meters);
+        this.heldBack = Counter.builder("chorus.fanout.held")
+                .description("messages the bus brought before one they follow, held back until it came (or history gave it)")
+                .register(meters);
     }
 
     void subscribe(ClientConnection connection, UUID groupId, Long afterSeq) {
@@ -84,6 +98,15 @@ class GroupFeeds implements GroupFeed.Failures {
         repaired.increment(count);
     }
 
+    void heldBack() {
+        heldBack.increment();
+    }
+
+    @Override
+    public void destroy() {
+        timers.shutdownNow();
+    }
+
     @Override
     public void subscriptionFailed(ClientConnection connection, UUID groupId, String why) {
         if (connection.groups().remove(groupId)) {
@@ -93,6 +116,7 @@ class GroupFeeds implements GroupFeed.Failures {
     }
 
     private GroupFeed feed(UUID groupId) {
-        return feeds.computeIfAbsent(groupId, id -> new GroupFeed(id, messages, reads, this, this, properties.replayWait()));
+        return feeds.computeIfAbsent(groupId, id -> new GroupFeed(id, messages, reads, this, this, properties.replayWait(),
+                reorderWait, timers));
     }
 }
