@@ -106,7 +106,8 @@ class RedisClusterTest {
     void aRefreshTokenRotatedOnOneInstanceAndReplayedOnAnotherRevokesTheSessionEverywhere() {
         Session session = apis.get(0).newUser("theft");
         String sid = session.refreshToken().substring(0, session.refreshToken().indexOf('.'));
-        assertThat(redis.call(c -> c.sync().exists(cluster.redisPrefix() + "sess:{" + sid + "}"))).as("hash-tagged key").isOne();
+        long tagged = redis.call(c -> c.sync().exists(cluster.redisPrefix() + "sess:{" + sid + "}"));
+        assertThat(tagged).as("hash-tagged key").isOne();
         Response rotated = apis.get(1).post("/api/auth/refresh", null, Map.of("refreshToken", session.refreshToken()));
         assertThat(rotated.status()).isEqualTo(200);
 
@@ -147,6 +148,19 @@ class RedisClusterTest {
                         () -> api.get("/api/groups/" + group + "/presence", bob.accessToken()).json().path("online").toString(),
                         online -> online.contains(alice.userId()));
             }
+        }
+    }
+
+    @Test
+    void openSocketsAreVouchedForInOnePipelineOnTheCluster() {
+        Session carol = apis.get(2).newUser("carol");
+        String key = cluster.redisPrefix() + "ws-sockets:" + carol.userId();
+        try (WsClient ws = WsClient.authenticated(apis.get(2), carol.accessToken())) {
+            double taken = Await.until(WAIT, "the socket's slot in " + key, () -> redis.call(c -> c.sync().zrangeWithScores(key, 0, -1)),
+                    slots -> slots.size() == 1).getFirst().getScore();
+            Await.until(Duration.ofSeconds(30), "the slot vouched for again (every 10 s)",
+                    () -> redis.call(c -> c.sync().zrangeWithScores(key, 0, -1)),
+                    slots -> slots.size() == 1 && slots.getFirst().getScore() > taken);
         }
     }
 
