@@ -19,6 +19,13 @@ interface BusTransport extends AutoCloseable {
     /** A new subscriber connection, subscribed to these channels, handing what it hears to the listener. */
     Subscription subscribe(RedisPubSubListener<String, String> listener, Collection<String> channels);
 
+    /**
+     * Asks for a fresh view of where the channels live, without waiting: called while the bus is stalled, so that a
+     * failover is seen before the next periodic refresh. Nothing to ask on one server or behind Sentinels.
+     */
+    default void refreshView() {
+    }
+
     @Override
     void close();
 
@@ -26,6 +33,9 @@ interface BusTransport extends AutoCloseable {
     interface Subscription {
 
         void add(String channel);
+
+        /** Whether the client's view of the cluster names another node for these channels than the one subscribed to. */
+        boolean moved();
 
         void close();
     }

@@ -38,6 +38,12 @@ final class ClassicPubSub implements BusTransport {
                 connection.sync().subscribe(channel);
             }
 
+            /** Never: Lettuce reconnects to the server, or asks the Sentinels for the master, by itself. */
+            @Override
+            public boolean moved() {
+                return false;
+            }
+
             @Override
             public void close() {
                 connection.closeAsync();

@@ -101,16 +101,24 @@ class LettuceClusterBus implements ClusterBus, ReadinessCheck, DisposableBean {
         return stalled(System.nanoTime()) ? Optional.of("bus-stalled") : Optional.empty();
     }
 
-    /** Sends the next probe; replaces the subscriber connection when the bus has been stalled long enough. */
+    /**
+     * Sends the next probe; replaces the subscriber connection when the bus has been stalled long enough, or at once
+     * when the client's view of a Redis Cluster says another master now serves the bus (a failover, a slot moved).
+     */
     @Scheduled(fixedDelayString = "${chorus.cluster.bus-probe-interval:PT1S}")
     void probe() {
         long now = System.nanoTime();
         // Replace the subscription once the stall has lasted twice the threshold: readiness has said bus-stalled for a
         // while by then (balancers have moved new clients away), and a slow Redis had time to answer on its own.
         long since = awaitingSince;
-        if (since != 0 && now - since > 2 * stallNanos && now - lastResubscribe > stallNanos) {
+        if (stalled(now)) {
+            transport.refreshView();
+        }
+        boolean stalledLong = since != 0 && now - since > 2 * stallNanos;
+        if ((stalledLong || subscriber.moved()) && now - lastResubscribe > stallNanos) {
             lastResubscribe = now;
-            resubscribe();
+            resubscribe(stalledLong ? "the cluster bus has delivered nothing for " + (now - since) / 1_000_000 + " ms"
+                    : "another Redis Cluster master serves the cluster bus now");
         }
         if (awaitingSince == 0) {
             awaitingSince = now;
@@ -123,9 +131,8 @@ class LettuceClusterBus implements ClusterBus, ReadinessCheck, DisposableBean {
         return since != 0 && now - since > stallNanos;
     }
 
-    private synchronized void resubscribe() {
-        log.warn("the cluster bus has delivered nothing for {} ms: replacing its subscription",
-                (System.nanoTime() - awaitingSince) / 1_000_000);
+    private synchronized void resubscribe(String why) {
+        log.warn("{}: replacing its subscription", why);
         BusTransport.Subscription fresh;
         try {
             fresh = transport.subscribe(dispatcher, List.copyOf(listeners.keySet()));

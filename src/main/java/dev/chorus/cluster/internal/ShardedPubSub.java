@@ -17,9 +17,9 @@ import java.util.Collection;
  * one slot: one subscriber connection, to that slot's master, hears every channel, and the bus's probe travels
  * exactly the way its messages do.
  *
- * <p>The subscriber connection is bound to the node that owned the slot when it was opened. When that master dies
- * the probe stops coming back; the bus then asks for a new subscription, which reads the cluster's current view
- * (the promoted replica) and subscribes there. Hand-written because Lettuce's cluster pub/sub connection does not
+ * <p>The subscriber connection is bound to the node that owned the slot when it was opened. When the client's view
+ * of the cluster names another master for the slot (its replica promoted, the slot moved), or the probe stops coming
+ * back, the bus asks for a new subscription, which reads the cluster's current view and subscribes there. Hand-written because Lettuce's cluster pub/sub connection does not
  * move shard subscriptions to a new owner by itself (redis/lettuce#3213).
  */
 final class ShardedPubSub implements BusTransport {
@@ -40,12 +40,13 @@ final class ShardedPubSub implements BusTransport {
     @Override
     public Subscription subscribe(RedisPubSubListener<String, String> listener, Collection<String> channels) {
         String[] all = channels.toArray(String[]::new);
+        int slot = SlotHash.getSlot(all[0]);
         client.refreshPartitions();
         StatefulRedisClusterPubSubConnection<String, String> cluster = client.connectPubSub();
         try {
-            RedisClusterNode owner = cluster.getPartitions().getMasterBySlot(SlotHash.getSlot(all[0]));
+            RedisClusterNode owner = cluster.getPartitions().getMasterBySlot(slot);
             if (owner == null) {
-                throw new RedisException("no master serves the bus's hash slot " + SlotHash.getSlot(all[0]));
+                throw new RedisException("no master serves the bus's hash slot " + slot);
             }
             StatefulRedisPubSubConnection<String, String> node = cluster.getConnection(owner.getNodeId());
             node.addListener(listener);
@@ -54,6 +55,13 @@ final class ShardedPubSub implements BusTransport {
                 @Override
                 public void add(String channel) {
                     node.sync().ssubscribe(channel);
+                }
+
+                /** The client refreshes its view every few seconds and on MOVED or persistent reconnections. */
+                @Override
+                public boolean moved() {
+                    RedisClusterNode now = client.getPartitions().getMasterBySlot(slot);
+                    return now != null && !now.getNodeId().equals(owner.getNodeId());
                 }
 
                 @Override
@@ -65,6 +73,12 @@ final class ShardedPubSub implements BusTransport {
             cluster.closeAsync();
             throw e;
         }
+    }
+
+    /** Also what the commands of the same client (Spring's connection factory's) follow: they find the new master too. */
+    @Override
+    public void refreshView() {
+        client.refreshPartitionsAsync();
     }
 
     @Override
