@@ -10,6 +10,6 @@ cmd_chaos() {
        [--rate R] [--duration S] [--fault-at S] [--outage S] [--subscribers-per-instance N] [--groups G]"
   ensure_tool curl curl; ensure_postgres; ensure_redis; ensure_tool redis-server redis-server; ensure_tool nginx nginx
   # stdout carries only the JSON verdict: the build's chatter goes to stderr
-  bench_tools >&2
-  cd "$ROOT" && bench_java dev.chorus.chaos.ChaosRun "$@"
+  tools_build >&2
+  cd "$ROOT" && tools_java dev.chorus.chaos.ChaosRun "$@"
 }
