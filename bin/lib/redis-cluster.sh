@@ -51,7 +51,7 @@ redis_cluster_await() {
   die "waited 30 s for $what; see $(redis_cluster_dir)/*.log"
 }
 
-redis_cluster_running() { local f; for f in "$(redis_cluster_dir)"/*.pid; do alive "$f" && return 0; done; return 1; }
+redis_cluster_running() { any_alive "$(redis_cluster_dir)"; }
 
 redis_cluster_status() {
   redis_cluster_running || return 0
@@ -60,10 +60,4 @@ redis_cluster_status() {
   echo "redis      cluster 127.0.0.1:$REDIS_CLUSTER_PORT-$((REDIS_CLUSTER_PORT + 5)), 3 masters with a replica each, $state (password in .chorus/redis-password)"
 }
 
-redis_cluster_stop() {
-  local f
-  for f in "$(redis_cluster_dir)"/*.pid; do
-    [ -e "$f" ] || continue
-    stop_pid "$f" "redis cluster node $(basename "$f" .pid)"; rm -f "$f"
-  done
-}
+redis_cluster_stop() { stop_pids "$(redis_cluster_dir)" "redis cluster node"; }
