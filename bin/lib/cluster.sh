@@ -76,10 +76,11 @@ await_ready() {
 cluster_is_up() { [ -n "$(running_instances)" ] || { [ -n "$(lb_kind)" ] && alive "$(lb_pidfile)"; }; }
 
 cmd_up() {
-  local n=3 lb=nginx pgbouncer=no replica=no kafka=no sentinel=no tls=no monitoring=no
+  local n=3 lb=nginx pgbouncer=no replica=no kafka=no sentinel=no rcluster=no tls=no monitoring=no
   while [ $# -gt 0 ]; do
     case "$1" in
       --sentinel) sentinel=yes; shift ;;
+      --redis-cluster) rcluster=yes; shift ;;
       --instances) n=${2:?--instances needs a number}; shift 2 ;;
       --instances=*) n=${1#*=}; shift ;;
       --lb) lb=${2:?--lb needs nginx or haproxy}; shift 2 ;;
@@ -94,13 +95,14 @@ cmd_up() {
   done
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "--instances must be a positive number"
   [[ "$lb" =~ ^(nginx|haproxy)$ ]] || die "--lb must be nginx or haproxy"
+  [ $sentinel = no ] || [ $rcluster = no ] || die "--sentinel and --redis-cluster are two different Redis set-ups: use one"
   if [ $replica = yes ] && [ $pgbouncer = yes ] && ! local_allows_replication; then
     die "--replica needs a primary of our own here (the local PostgreSQL refuses replication), and --pgbouncer points at the local one: use one of the two"
   fi
   if cluster_is_up; then
     say "a cluster is already up (bin/chorus status; bin/chorus down to stop it)"; cmd_status; return 0
   fi
-  ensure_tool curl curl; ensure_postgres; [ $sentinel = yes ] || ensure_redis; ensure_database; build; ensure_tool "$lb" "$lb"
+  ensure_tool curl curl; ensure_postgres; [ $sentinel = yes ] || [ $rcluster = yes ] || ensure_redis; ensure_database; build; ensure_tool "$lb" "$lb"
   # The state every instance reads is complete before the first one starts.
   mkdir -p "$RUN"
   rm -f "$RUN"/*.pid "$RUN"/*.port "$RUN"/*.release "$RUN/lb.down" "$RUN/lb.tls" "$RUN/cluster.env" "$RUN/standby" \
@@ -127,6 +129,10 @@ cmd_up() {
   if [ $sentinel = yes ]; then
     sentinel_start
     mapfile -t -O ${#settings[@]} settings < <(sentinel_env)
+  fi
+  if [ $rcluster = yes ]; then
+    redis_cluster_start
+    mapfile -t -O ${#settings[@]} settings < <(redis_cluster_env)
   fi
   [ ${#settings[@]} -eq 0 ] || printf '%s\n' "${settings[@]}" | write_atomically "$RUN/cluster.env" 600
   local i names=()
@@ -181,6 +187,7 @@ cmd_status() {
   monitoring_status
   kafka_status
   sentinel_status
+  redis_cluster_status
 }
 
 cmd_down() {
@@ -195,6 +202,7 @@ cmd_down() {
   replica_stop
   kafka_stop
   sentinel_stop
+  redis_cluster_stop
   rm -f "$RUN/cluster.env" "$RUN/standby" "$RUN/release" "$RUN/release.previous"
   return 0
 }

@@ -120,6 +120,18 @@ stop_pid() {
   say "$name did not stop within 60 s: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true
 }
 
+# stop_pids DIR LABEL: stop_pid for every pid file in DIR (each named "LABEL <file name>"), the files removed.
+stop_pids() {
+  local f
+  for f in "$1"/*.pid; do
+    [ -e "$f" ] || continue
+    stop_pid "$f" "$2 $(basename "$f" .pid)"; rm -f "$f"
+  done
+}
+
+# any_alive DIR: whether a process of some pid file in DIR runs.
+any_alive() { local f; for f in "$1"/*.pid; do alive "$f" && return 0; done; return 1; }
+
 # tools_build: compiles the operations and benchmark programs (test sources) and records their class path. Skipped
 # when CHORUS_TOOLS_CLASSPATH gives one (the tests, which run bin/chorus from inside a Maven build, pass their own).
 tools_build() {

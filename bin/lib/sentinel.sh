@@ -68,7 +68,7 @@ sentinel_settled() {
   done
 }
 
-sentinel_running() { local f; for f in "$(sentinel_dir)"/*.pid; do alive "$f" && return 0; done; return 1; }
+sentinel_running() { any_alive "$(sentinel_dir)"; }
 
 sentinel_status() {
   sentinel_running || return 0
@@ -77,10 +77,4 @@ sentinel_status() {
   echo "redis      master ${master:-?} (Sentinels 127.0.0.1:$SENTINEL_PORT-$((SENTINEL_PORT + 2)), quorum 2; password in .chorus/redis-password)"
 }
 
-sentinel_stop() {
-  local f
-  for f in "$(sentinel_dir)"/*.pid; do
-    [ -e "$f" ] || continue
-    stop_pid "$f" "redis $(basename "$f" .pid)"; rm -f "$f"
-  done
-}
+sentinel_stop() { stop_pids "$(sentinel_dir)" redis; }

@@ -1,5 +1,6 @@
 package dev.chorus.ops;
 
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisException;
@@ -26,11 +27,21 @@ public final class DependencyFailure {
                     || t instanceof SQLTransientConnectionException || isConnectionState(t)
                     // Lettuce's plain RedisException is the connection's ("Connection closed" as a master dies);
                     // errors Redis itself answered are its subclass RedisCommandExecutionException, and stay bugs.
-                    || t.getClass() == RedisException.class) {
+                    || t.getClass() == RedisException.class || isRedisUnavailable(t)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * What a Redis that is there answers while it cannot serve (a Redis Cluster between a master's death and its
+     * replica's promotion answers CLUSTERDOWN; a slot in migration TRYAGAIN; a replica cut off from its master
+     * MASTERDOWN; a server reading its data at start LOADING): the dependency's trouble, gone by itself.
+     */
+    private static boolean isRedisUnavailable(Throwable t) {
+        return t instanceof RedisCommandExecutionException e && e.getMessage() != null
+                && e.getMessage().matches("(CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING)\\b.*");
     }
 
     /** SQLSTATE class 08, connection exception: the database went away under a query or a commit. */

@@ -6,8 +6,12 @@ import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
@@ -30,15 +34,27 @@ public class RateLimiter implements DisposableBean {
     public record Decision(boolean allowed, long retryAfterSeconds) {
     }
 
-    private final StatefulRedisConnection<String, byte[]> connection;
+    private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+
+    private final StatefulConnection<String, byte[]> connection;
     private final ProxyManager<String> buckets;
     private final RedisKeys keys;
     private final MeterRegistry meters;
 
     RateLimiter(LettuceConnectionFactory factory, RedisKeys keys, MeterRegistry meters) {
-        RedisClient client = (RedisClient) factory.getRequiredNativeClient();
-        this.connection = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
-        this.buckets = Bucket4jLettuce.casBasedBuilder(connection)
+        // A bucket is one key, so it works alike on one server and on a Redis Cluster; only the connection differs.
+        AbstractRedisClient client = factory.getRequiredNativeClient();
+        Bucket4jLettuce.LettuceBasedProxyManagerBuilder<String> builder;
+        if (client instanceof RedisClusterClient cluster) {
+            StatefulRedisClusterConnection<String, byte[]> clustered = cluster.connect(CODEC);
+            this.connection = clustered;
+            builder = Bucket4jLettuce.casBasedBuilder(clustered);
+        } else {
+            StatefulRedisConnection<String, byte[]> single = ((RedisClient) client).connect(CODEC);
+            this.connection = single;
+            builder = Bucket4jLettuce.casBasedBuilder(single);
+        }
+        this.buckets = builder
                 .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(30)))
                 .build();
         this.keys = keys;

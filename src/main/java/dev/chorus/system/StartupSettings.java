@@ -112,13 +112,18 @@ public final class StartupSettings {
     }
 
     private void readRedis() {
+        String clusterNodes = get("REDIS_CLUSTER_NODES", "");
         String sentinels = get("REDIS_SENTINELS", "");
+        if (!clusterNodes.isBlank()) {
+            readRedisCluster(clusterNodes);
+            return;
+        }
         if (!sentinels.isBlank()) {
             String master = get("REDIS_SENTINEL_MASTER", "");
             if (master.isBlank()) {
                 throw new InvalidSettingsException("REDIS_SENTINELS is set but REDIS_SENTINEL_MASTER is not");
             }
-            put("spring.data.redis.sentinel.nodes", sentinelNodes(sentinels));
+            put("spring.data.redis.sentinel.nodes", hostPorts("REDIS_SENTINELS", sentinels));
             put("spring.data.redis.sentinel.master", master);
             // One password for the Sentinels and the data nodes (SPEC §2), as `requirepass` and Sentinel's own
             // `requirepass` are usually set alike.
@@ -133,6 +138,34 @@ public final class StartupSettings {
         String url = RedisUrl.validate(get("REDIS_URL", DEFAULT_REDIS_URL));
         put("spring.data.redis.url", url);
         readRedisTls(url.startsWith("rediss://"));
+    }
+
+    /**
+     * REDIS_CLUSTER_NODES: some nodes of a Redis Cluster (Lettuce learns the rest), which replaces REDIS_URL and the
+     * Sentinels. The client refreshes its view of the cluster every few seconds and at once on the signs of a change
+     * (MOVED and ASK redirections, reconnections), so it follows a replica promoted in place of a dead master.
+     * REDIS_PASSWORD is the nodes' password; REDIS_TLS_CA_CERT turns TLS on (there is no URL to say rediss://).
+     */
+    private void readRedisCluster(String nodes) {
+        for (String other : List.of("REDIS_URL", "REDIS_SENTINELS", "REDIS_SENTINEL_MASTER")) {
+            if (get(other, null) != null) {
+                throw new InvalidSettingsException("REDIS_CLUSTER_NODES and " + other + " are both set: keep one (a cluster is "
+                        + "reached through its nodes, with REDIS_PASSWORD for its password)");
+            }
+        }
+        put("spring.data.redis.cluster.nodes", hostPorts("REDIS_CLUSTER_NODES", nodes));
+        if (get("CHORUS_REDIS_PREFIX", "").matches(".*[{}].*")) {
+            throw new InvalidSettingsException("CHORUS_REDIS_PREFIX must not contain { or } on a Redis Cluster: Chorus places "
+                    + "the hash tags in its keys itself");
+        }
+        String password = env.get("REDIS_PASSWORD");
+        if (password != null && !password.isEmpty()) {
+            put("spring.data.redis.password", password);
+        }
+        put("spring.data.redis.lettuce.cluster.refresh.period", "PT5S");
+        put("spring.data.redis.lettuce.cluster.refresh.adaptive", true);
+        put("chorus.redis.cluster", true);
+        readRedisTls(get("REDIS_TLS_CA_CERT", null) != null);
     }
 
     /** REDIS_TLS_CA_CERT: a PEM file of the CA the Redis server's certificate is checked against (host name too). */
@@ -226,10 +259,10 @@ public final class StartupSettings {
         return value.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
-    private static String sentinelNodes(String value) {
+    private static String hostPorts(String name, String value) {
         for (String node : value.split(",", -1)) {
             if (!node.trim().matches("(\\[[0-9a-fA-F:.]+\\]|[^\\s:/@\\[\\]]+):\\d{1,5}")) {
-                throw new InvalidSettingsException("REDIS_SENTINELS must be host:port pairs separated by commas, not '" + value + "'");
+                throw new InvalidSettingsException(name + " must be host:port pairs separated by commas, not '" + value + "'");
             }
         }
         return value.replace(" ", "");

@@ -4,6 +4,7 @@ import dev.chorus.deploy.BalancedCluster;
 import dev.chorus.support.Api;
 import dev.chorus.support.Balancer;
 import dev.chorus.support.ChorusProcess;
+import dev.chorus.support.RedisCluster;
 import dev.chorus.support.RedisSentinels;
 import dev.chorus.support.RedisServer;
 import dev.chorus.support.TcpProxy;
@@ -19,26 +20,31 @@ import java.util.Map;
  * through a {@link TcpProxy} (a database of its own on the machine's server, whose restart is played by cutting the
  * proxy: the machine's PostgreSQL is shared and never touched), and either a private redis-server, which the last
  * instance reaches through a proxy of its own (for a partition), or a private Sentinel set (master, replica, three
- * Sentinels, quorum 2, a password).
+ * Sentinels, quorum 2, a password), or a private Redis Cluster (three masters with a replica each, a password).
  */
 final class ChaosCluster implements AutoCloseable {
 
+    /** Any key with the bus's hash tag (RedisKeys#tag("bus")): it lands on the bus's slot. */
+    static final String BUS_SLOT_KEY = "{bus}";
+
     /** Which Redis the instances use. */
-    enum Topology { PLAIN, SENTINEL }
+    enum Topology { PLAIN, SENTINEL, CLUSTER }
 
     private final BalancedCluster cluster;
     private final TcpProxy postgres;
     private final RedisServer redis;
     private final TcpProxy partitionable;
     private final RedisSentinels sentinels;
+    private final RedisCluster redisCluster;
 
     private ChaosCluster(BalancedCluster cluster, TcpProxy postgres, RedisServer redis, TcpProxy partitionable,
-            RedisSentinels sentinels) {
+            RedisSentinels sentinels, RedisCluster redisCluster) {
         this.cluster = cluster;
         this.postgres = postgres;
         this.redis = redis;
         this.partitionable = partitionable;
         this.sentinels = sentinels;
+        this.redisCluster = redisCluster;
     }
 
     static ChaosCluster start(Topology topology, int instances) {
@@ -47,6 +53,7 @@ final class ChaosCluster implements AutoCloseable {
         RedisServer redis = null;
         TcpProxy partitionable = null;
         RedisSentinels sentinels = null;
+        RedisCluster redisCluster = null;
         try {
             postgres = new TcpProxy("127.0.0.1", 5432);
             database.with("DATABASE_URL", "postgresql://postgres@127.0.0.1:" + postgres.port() + "/" + database.database())
@@ -56,6 +63,9 @@ final class ChaosCluster implements AutoCloseable {
             if (topology == Topology.SENTINEL) {
                 sentinels = new RedisSentinels();
                 sentinels.env().forEach(database::with);
+            } else if (topology == Topology.CLUSTER) {
+                redisCluster = new RedisCluster();
+                redisCluster.env().forEach(database::with);
             } else {
                 redis = new RedisServer();
                 partitionable = new TcpProxy("127.0.0.1", redis.port());
@@ -64,10 +74,10 @@ final class ChaosCluster implements AutoCloseable {
             }
             BalancedCluster started = BalancedCluster.start(Balancer.Kind.NGINX, "chaos", instances, database,
                     i -> i == instances ? last : Map.of());
-            return new ChaosCluster(started, postgres, redis, partitionable, sentinels);
+            return new ChaosCluster(started, postgres, redis, partitionable, sentinels, redisCluster);
         } catch (RuntimeException e) {
             database.close();
-            for (AutoCloseable part : new AutoCloseable[] {postgres, redis, partitionable, sentinels}) {
+            for (AutoCloseable part : new AutoCloseable[] {postgres, redis, partitionable, sentinels, redisCluster}) {
                 closeQuietly(part);
             }
             throw e;
@@ -121,6 +131,20 @@ final class ChaosCluster implements AutoCloseable {
         return requireSentinels().replicaPort();
     }
 
+    /**
+     * SIGKILL of the Redis Cluster master that serves the cluster bus's hash slot (sharded pub/sub: fan-out), the
+     * master whose death the instances feel most; its replica takes over.
+     */
+    void killRedisClusterMaster() {
+        RedisCluster nodes = requireRedisCluster();
+        nodes.kill(nodes.masterOf(BUS_SLOT_KEY));
+    }
+
+    /** The private Redis Cluster, for checks on its nodes. */
+    RedisCluster redisCluster() {
+        return requireRedisCluster();
+    }
+
     /** SIGKILL of the private Redis (it comes back empty: no persistence, the harder case). */
     void stopRedis() {
         requirePlain().kill();
@@ -161,6 +185,13 @@ final class ChaosCluster implements AutoCloseable {
         return redis;
     }
 
+    private RedisCluster requireRedisCluster() {
+        if (redisCluster == null) {
+            throw new IllegalStateException("this scenario needs the cluster with a Redis Cluster");
+        }
+        return redisCluster;
+    }
+
     private RedisSentinels requireSentinels() {
         if (sentinels == null) {
             throw new IllegalStateException("this scenario needs the cluster with Sentinels");
@@ -173,7 +204,7 @@ final class ChaosCluster implements AutoCloseable {
         try {
             cluster.close();
         } finally {
-            for (AutoCloseable part : new AutoCloseable[] {postgres, redis, partitionable, sentinels}) {
+            for (AutoCloseable part : new AutoCloseable[] {postgres, redis, partitionable, sentinels, redisCluster}) {
                 closeQuietly(part);
             }
         }

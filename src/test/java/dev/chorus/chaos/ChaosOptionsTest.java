@@ -28,7 +28,7 @@ class ChaosOptionsTest {
     @Test
     void everyScenarioOfTheIssueHasAName() {
         for (String name : new String[] {"kill-instance", "rolling-restart", "sentinel-failover", "redis-outage",
-                "postgres-restart", "partition"}) {
+                "postgres-restart", "partition", "redis-cluster-master-kill"}) {
             assertThat(ChaosOptions.parse(name).scenario().label()).isEqualTo(name);
         }
     }

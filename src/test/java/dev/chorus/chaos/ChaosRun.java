@@ -67,8 +67,11 @@ public final class ChaosRun {
 
     static ChaosCluster startCluster(ChaosOptions options) {
         say("starting " + INSTANCES + " instances behind nginx, PostgreSQL through a proxy, "
-                + (options.scenario().topology() == ChaosCluster.Topology.SENTINEL ? "Redis master, replica and 3 Sentinels"
-                : "a private Redis"));
+                + switch (options.scenario().topology()) {
+                    case SENTINEL -> "Redis master, replica and 3 Sentinels";
+                    case CLUSTER -> "a Redis Cluster of 3 masters with a replica each";
+                    case PLAIN -> "a private Redis";
+                });
         return ChaosCluster.start(options.scenario().topology(), INSTANCES);
     }
 

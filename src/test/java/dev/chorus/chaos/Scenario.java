@@ -20,6 +20,8 @@ enum Scenario {
     ROLLING_RESTART("rolling-restart", Topology.PLAIN, ChaosCluster::rollingRestart, null),
     /** SIGKILL of the Redis master; it stays dead. Recovery is counted from its death. */
     SENTINEL_FAILOVER("sentinel-failover", Topology.SENTINEL, ChaosCluster::killRedisMaster, null),
+    /** SIGKILL of the Redis Cluster master serving the bus's slot; it stays dead. Recovery is counted from its death. */
+    REDIS_CLUSTER_MASTER_KILL("redis-cluster-master-kill", Topology.CLUSTER, ChaosCluster::killRedisClusterMaster, null),
     /** Redis killed, started again (empty) after the outage. */
     REDIS_OUTAGE("redis-outage", Topology.PLAIN, ChaosCluster::stopRedis, ChaosCluster::startRedis),
     /** PostgreSQL gone for the outage (connections closed, new ones refused), then back. */
@@ -52,8 +54,8 @@ enum Scenario {
             mend.accept(cluster);
         }
         long end = System.nanoTime();
-        // A Sentinel set heals itself while its master stays dead: recovery counts from the death.
-        return new Window(start, end, this == SENTINEL_FAILOVER ? start : end);
+        // A Sentinel set or a cluster heals itself while its master stays dead: recovery counts from the death.
+        return new Window(start, end, this == SENTINEL_FAILOVER || this == REDIS_CLUSTER_MASTER_KILL ? start : end);
     }
 
     /** Whether the fault lasts {@code --outage} seconds (it has something to mend). */

@@ -214,10 +214,13 @@ class DeployKitTest {
         Result plain = run(List.of(compose, "-f", file.toString(), "config", "-q"), env);
         assertThat(plain.exit()).as(plain.output()).isZero();
         Result all = run(List.of(compose, "-f", file.toString(), "--profile", "kafka", "--profile", "kafka-cluster", "--profile",
-                "sentinel", "config", "--services"), env);
+                "sentinel", "--profile", "redis-cluster", "config", "--services"), env);
         assertThat(all.exit()).as(all.output()).isZero();
         assertThat(all.output().lines().toList()).contains("postgres", "pgbouncer", "redis", "chorus", "nginx", "kafka",
-                "kafka-1", "kafka-2", "kafka-3", "redis-replica", "redis-sentinel-1", "redis-sentinel-2", "redis-sentinel-3");
+                "kafka-1", "kafka-2", "kafka-3", "redis-replica", "redis-sentinel-1", "redis-sentinel-2", "redis-sentinel-3",
+                "redis-cluster-1", "redis-cluster-6", "redis-cluster-init");
+        assertThat(Files.readString(file)).as("the redis-cluster profile: 3 masters with a replica each, names announced")
+                .contains("--cluster-replicas 1", "--cluster-announce-hostname", "REDIS_URL: ${REDIS_URL-redis://redis:6379}");
         assertThat(Files.readString(file)).as("the sentinel profile: quorum 2, passwords")
                 .contains("sentinel monitor chorus redis 6379 2", "sentinel auth-pass chorus", "requirepass");
         Result noSecret = run(List.of(compose, "-f", file.toString(), "config", "-q"), Map.of());

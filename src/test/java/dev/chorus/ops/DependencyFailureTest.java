@@ -27,6 +27,18 @@ class DependencyFailureTest {
     }
 
     @Test
+    void aRedisClusterThatSaysItCannotServeYetIsUnavailableNotABug() {
+        for (String answer : new String[] {"CLUSTERDOWN The cluster is down", "TRYAGAIN Multiple keys request during rehashing of slot",
+                "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+                "LOADING Redis is loading the dataset in memory"}) {
+            assertThat(DependencyFailure.isCauseOf(new RedisSystemException("Error in execution",
+                    new RedisCommandExecutionException(answer)))).as(answer).isTrue();
+        }
+        assertThat(DependencyFailure.isCauseOf(new RedisCommandExecutionException("CROSSSLOT Keys in request don't hash to the same slot")))
+                .as("a bug of ours").isFalse();
+    }
+
+    @Test
     void errorsADependencyAnsweredOrOurOwnBugsAreNot() {
         assertThat(DependencyFailure.isCauseOf(new RedisSystemException("Error in execution",
                 new RedisCommandExecutionException("WRONGTYPE Operation against a key holding the wrong kind of value")))).isFalse();

@@ -129,6 +129,54 @@ class StartupSettingsTest {
     }
 
     @Test
+    void clusterNodesReplaceTheRedisUrlAndFollowTopologyChanges() {
+        Map<String, String> env = with("REDIS_CLUSTER_NODES", "10.0.0.1:7000, 10.0.0.2:7001,[::1]:7002,redis-4:7003");
+        env.put("REDIS_PASSWORD", "s3cret pass");
+        Map<String, Object> p = StartupSettings.toProperties(env);
+        assertThat(p).containsEntry("spring.data.redis.cluster.nodes", "10.0.0.1:7000,10.0.0.2:7001,[::1]:7002,redis-4:7003")
+                .containsEntry("spring.data.redis.password", "s3cret pass")
+                .containsEntry("spring.data.redis.lettuce.cluster.refresh.adaptive", true)
+                .containsEntry("spring.data.redis.lettuce.cluster.refresh.period", "PT5S")
+                .containsEntry("chorus.redis.cluster", true)
+                .doesNotContainKey("spring.data.redis.url").doesNotContainKey("spring.data.redis.sentinel.nodes")
+                .doesNotContainKey("spring.data.redis.ssl.enabled");
+        assertThat(StartupSettings.toProperties(valid())).doesNotContainKey("chorus.redis.cluster");
+    }
+
+    @Test
+    void clusterNodesWithARedisUrlOrSentinelsAreRefusedNamingBoth() {
+        for (String other : new String[] {"REDIS_URL", "REDIS_SENTINELS", "REDIS_SENTINEL_MASTER"}) {
+            Map<String, String> env = with("REDIS_CLUSTER_NODES", "10.0.0.1:7000");
+            env.put(other, other.equals("REDIS_URL") ? "redis://cache:6379" : "10.0.0.9:26379");
+            assertThatThrownBy(() -> StartupSettings.toProperties(env)).as(other).isInstanceOf(InvalidSettingsException.class)
+                    .hasMessageStartingWith("REDIS_CLUSTER_NODES and " + other + " are both set");
+        }
+        Map<String, String> blankUrl = with("REDIS_CLUSTER_NODES", "10.0.0.1:7000");
+        blankUrl.put("REDIS_URL", "");
+        assertThat(StartupSettings.toProperties(blankUrl)).containsEntry("spring.data.redis.cluster.nodes", "10.0.0.1:7000");
+    }
+
+    @Test
+    void malformedClusterNodesOrABracedPrefixAreRefusedNamingTheVariable() {
+        for (String bad : new String[] {"10.0.0.1", "10.0.0.1:7000,", "redis://h:7000", "h:port", "a b:1", ",h:1"}) {
+            assertThatThrownBy(() -> StartupSettings.toProperties(with("REDIS_CLUSTER_NODES", bad))).as(bad)
+                    .hasMessageStartingWith("REDIS_CLUSTER_NODES must be host:port pairs separated by commas");
+        }
+        Map<String, String> braced = with("REDIS_CLUSTER_NODES", "10.0.0.1:7000");
+        braced.put("CHORUS_REDIS_PREFIX", "{app}:");
+        assertThatThrownBy(() -> StartupSettings.toProperties(braced)).hasMessageStartingWith("CHORUS_REDIS_PREFIX must not contain { or }");
+    }
+
+    @Test
+    void aClusterCaCertificateTurnsTlsOn(@TempDir Path dir) throws IOException {
+        Path ca = Files.writeString(dir.resolve("ca.pem"), "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+        Map<String, String> env = with("REDIS_CLUSTER_NODES", "10.0.0.1:7000");
+        env.put("REDIS_TLS_CA_CERT", ca.toString());
+        assertThat(StartupSettings.toProperties(env)).containsEntry("spring.data.redis.ssl.enabled", true)
+                .containsEntry("spring.data.redis.ssl.bundle", "redis");
+    }
+
+    @Test
     void aMissingSecretIsRefusedWithOneClearLine() {
         assertThatThrownBy(() -> StartupSettings.toProperties(new HashMap<>()))
                 .isInstanceOf(InvalidSettingsException.class).hasMessageStartingWith("JWT_SECRET is missing");

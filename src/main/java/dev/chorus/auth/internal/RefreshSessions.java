@@ -61,7 +61,8 @@ class RefreshSessions implements SessionRevocations {
     /** Rotated-away token hashes kept per session for theft detection. */
     static final int ROTATED_KEPT = 50;
 
-    // KEYS: session, rotated hashes, revoked marker, revocation log.
+    // KEYS: session, rotated hashes, revoked marker: one session's keys, one hash slot (RedisKeys#tag). The caller
+    // adds a reused session to the revocation log, a key of its own (see logRevocation).
     // ARGV: presented hash, next hash, token TTL (s), revocation TTL (s), now (ms), session id, max age (ms), kept.
     private static final RedisScript<List> ROTATE = RedisScript.of("""
             local now = tonumber(ARGV[5])
@@ -91,8 +92,6 @@ class RefreshSessions implements SessionRevocations {
             if redis.call('ZSCORE', KEYS[2], ARGV[1]) then
               redis.call('DEL', KEYS[1])
               redis.call('SET', KEYS[3], '1', 'EX', ARGV[4])
-              redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
-              redis.call('EXPIRE', KEYS[4], ARGV[4])
               return {'reused'}
             end
             return {'unknown'}
@@ -136,7 +135,7 @@ class RefreshSessions implements SessionRevocations {
         String sid = sessionId.get();
         String next = sid + "." + secret();
         List<?> result = redis.execute(ROTATE,
-                List.of(sessionKey(sid), rotatedKey(sid), revokedKey(sid), revocationsKey()),
+                List.of(sessionKey(sid), rotatedKey(sid), revokedKey(sid)),
                 hash(presented), hash(next),
                 Long.toString(properties.refreshTokenTtl().toSeconds()),
                 Long.toString(revocationLifetime().toSeconds()),
@@ -145,7 +144,10 @@ class RefreshSessions implements SessionRevocations {
         return switch (String.valueOf(result.getFirst())) {
             case "rotated" -> new Rotation.Rotated(UUID.fromString(String.valueOf(result.get(1))), sid, next,
                     Duration.ofSeconds(Long.parseLong(String.valueOf(result.get(2)))));
-            case "reused" -> new Rotation.Reused(sid);
+            case "reused" -> {
+                logRevocation(sid);
+                yield new Rotation.Reused(sid);
+            }
             default -> new Rotation.Unknown();
         };
     }
@@ -154,6 +156,15 @@ class RefreshSessions implements SessionRevocations {
     void revoke(String sessionId) {
         redis.delete(sessionKey(sessionId));
         redis.opsForValue().set(revokedKey(sessionId), "1", revocationLifetime());
+        logRevocation(sessionId);
+    }
+
+    /**
+     * Adds a revoked session to the shared log that open WebSockets are checked against. After the session's own
+     * revoked marker, not with it: the log is one key for all sessions, so on a Redis Cluster it lives in another
+     * hash slot. The marker alone already refuses the session's tokens on every request.
+     */
+    private void logRevocation(String sessionId) {
         long now = clock.millis();
         redis.opsForZSet().add(revocationsKey(), sessionId, now);
         redis.opsForZSet().removeRangeByScore(revocationsKey(), 0, now - revocationLifetime().toMillis());
@@ -203,15 +214,15 @@ class RefreshSessions implements SessionRevocations {
     }
 
     private String sessionKey(String sid) {
-        return keys.key("sess", sid);
+        return keys.key("sess", keys.tag(sid));
     }
 
     private String rotatedKey(String sid) {
-        return keys.key("sess-rotated", sid);
+        return keys.key("sess-rotated", keys.tag(sid));
     }
 
     private String revokedKey(String sid) {
-        return keys.key("revoked-sess", sid);
+        return keys.key("revoked-sess", keys.tag(sid));
     }
 
     private String secret() {

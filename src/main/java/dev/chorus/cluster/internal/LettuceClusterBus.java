@@ -4,10 +4,7 @@ import dev.chorus.cluster.ClusterBus;
 import dev.chorus.ops.ReadinessCheck;
 import dev.chorus.system.InstanceInfo;
 import dev.chorus.system.RedisKeys;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,7 +24,8 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * {@link ClusterBus} on Lettuce's pub/sub connection directly: Spring's RedisMessageListenerContainer hands each
+ * {@link ClusterBus} on Lettuce's pub/sub connection directly (classic pub/sub on one server or behind Sentinels,
+ * sharded pub/sub on a Redis Cluster: {@link BusTransport}): Spring's RedisMessageListenerContainer hands each
  * message to a task executor, which would lose the per-channel order that fan-out relies on. Lettuce calls us on
  * its I/O thread in arrival order and re-subscribes by itself after a reconnect it notices.
  *
@@ -43,8 +41,7 @@ class LettuceClusterBus implements ClusterBus, ReadinessCheck, DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(LettuceClusterBus.class);
 
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> publisher;
+    private final BusTransport transport;
     private final RedisKeys keys;
     private final String probeChannel;
     private final long stallNanos;
@@ -54,10 +51,15 @@ class LettuceClusterBus implements ClusterBus, ReadinessCheck, DisposableBean {
         public void message(String channel, String message) {
             dispatch(channel, message);
         }
+
+        @Override
+        public void smessage(String shardChannel, String message) {
+            dispatch(shardChannel, message);
+        }
     };
     private final Counter reconnects;
     /** Replaced by resubscribe(); replacing and subscribing are guarded by this. */
-    private volatile StatefulRedisPubSubConnection<String, String> subscriber;
+    private volatile BusTransport.Subscription subscriber;
     /**
      * Since when (System.nanoTime) a probe has been out with none heard back, or 0 when none is out: set by the
      * probe's scheduler thread, cleared by the I/O thread on hearing one.
@@ -68,31 +70,28 @@ class LettuceClusterBus implements ClusterBus, ReadinessCheck, DisposableBean {
 
     LettuceClusterBus(LettuceConnectionFactory factory, RedisKeys keys, InstanceInfo instance, MeterRegistry meters,
             @Value("${chorus.cluster.bus-stall-after:PT3S}") Duration stallAfter) {
-        this.client = (RedisClient) factory.getRequiredNativeClient();
+        this.transport = BusTransport.on(factory.getRequiredNativeClient());
         this.keys = keys;
-        this.probeChannel = keys.key("bus", "probe", instance.instanceId());
+        this.probeChannel = channel("probe", instance.instanceId());
         this.stallNanos = stallAfter.toNanos();
         this.reconnects = Counter.builder("chorus.bus.resubscribes")
                 .description("pub/sub connections replaced because the bus stopped delivering").register(meters);
         Gauge.builder("chorus.bus.stalled", this, bus -> bus.stalled(System.nanoTime()) ? 1 : 0)
                 .description("1 while this instance's own fan-out is not delivering (readiness says bus-stalled)").register(meters);
-        this.publisher = client.connect();
-        this.subscriber = openSubscriber();
-        this.lastResubscribe = System.nanoTime();
         listeners.put(probeChannel, new CopyOnWriteArrayList<>(List.of(probe -> awaitingSince = 0)));
-        subscriber.sync().subscribe(probeChannel);
+        this.subscriber = transport.subscribe(dispatcher, List.of(probeChannel));
+        this.lastResubscribe = System.nanoTime();
     }
 
     @Override
     public void publish(String channel, String payload) {
-        publisher.async().publish(keys.key("bus", channel), payload);
+        transport.publish(channel(channel), payload);
     }
 
     @Override
     public synchronized void listen(String channel, Consumer<String> listener) {
-        String full = keys.key("bus", channel);
-        listeners.computeIfAbsent(full, c -> {
-            subscriber.sync().subscribe(c);
+        listeners.computeIfAbsent(channel(channel), c -> {
+            subscriber.add(c);
             return new CopyOnWriteArrayList<>();
         }).add(listener);
     }
@@ -102,21 +101,29 @@ class LettuceClusterBus implements ClusterBus, ReadinessCheck, DisposableBean {
         return stalled(System.nanoTime()) ? Optional.of("bus-stalled") : Optional.empty();
     }
 
-    /** Sends the next probe; replaces the subscriber connection when the bus has been stalled long enough. */
+    /**
+     * Sends the next probe; replaces the subscriber connection when the bus has been stalled long enough, or at once
+     * when the client's view of a Redis Cluster says another master now serves the bus (a failover, a slot moved).
+     */
     @Scheduled(fixedDelayString = "${chorus.cluster.bus-probe-interval:PT1S}")
     void probe() {
         long now = System.nanoTime();
         // Replace the subscription once the stall has lasted twice the threshold: readiness has said bus-stalled for a
         // while by then (balancers have moved new clients away), and a slow Redis had time to answer on its own.
         long since = awaitingSince;
-        if (since != 0 && now - since > 2 * stallNanos && now - lastResubscribe > stallNanos) {
+        if (stalled(now)) {
+            transport.refreshView();
+        }
+        boolean stalledLong = since != 0 && now - since > 2 * stallNanos;
+        if ((stalledLong || subscriber.moved()) && now - lastResubscribe > stallNanos) {
             lastResubscribe = now;
-            resubscribe();
+            resubscribe(stalledLong ? "the cluster bus has delivered nothing for " + (now - since) / 1_000_000 + " ms"
+                    : "another Redis Cluster master serves the cluster bus now");
         }
         if (awaitingSince == 0) {
             awaitingSince = now;
         }
-        publisher.async().publish(probeChannel, Long.toString(now));
+        transport.publish(probeChannel, Long.toString(now));
     }
 
     private boolean stalled(long now) {
@@ -124,30 +131,24 @@ class LettuceClusterBus implements ClusterBus, ReadinessCheck, DisposableBean {
         return since != 0 && now - since > stallNanos;
     }
 
-    private synchronized void resubscribe() {
-        log.warn("the cluster bus has delivered nothing for {} ms: replacing its subscription",
-                (System.nanoTime() - awaitingSince) / 1_000_000);
-        StatefulRedisPubSubConnection<String, String> fresh = null;
+    private synchronized void resubscribe(String why) {
+        log.warn("{}: replacing its subscription", why);
+        BusTransport.Subscription fresh;
         try {
-            fresh = openSubscriber();
-            fresh.sync().subscribe(listeners.keySet().toArray(String[]::new));
+            fresh = transport.subscribe(dispatcher, List.copyOf(listeners.keySet()));
         } catch (RuntimeException e) {
             log.warn("the cluster bus could not subscribe again: {}", e.toString());
-            if (fresh != null) {
-                fresh.closeAsync();
-            }
             return;
         }
-        StatefulRedisPubSubConnection<String, String> old = subscriber;
+        BusTransport.Subscription old = subscriber;
         subscriber = fresh;
-        old.closeAsync();
+        old.close();
         reconnects.increment();
     }
 
-    private StatefulRedisPubSubConnection<String, String> openSubscriber() {
-        StatefulRedisPubSubConnection<String, String> connection = client.connectPubSub();
-        connection.addListener(dispatcher);
-        return connection;
+    /** Every channel carries the same tag: on a Redis Cluster the whole bus is one hash slot (see ShardedPubSub). */
+    private String channel(String... parts) {
+        return keys.key(keys.tag("bus"), String.join(":", parts));
     }
 
     private void dispatch(String channel, String message) {
@@ -163,6 +164,6 @@ class LettuceClusterBus implements ClusterBus, ReadinessCheck, DisposableBean {
     @Override
     public void destroy() {
         subscriber.close();
-        publisher.close();
+        transport.close();
     }
 }

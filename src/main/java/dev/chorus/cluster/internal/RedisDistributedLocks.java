@@ -12,14 +12,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.springframework.beans.factory.DisposableBean;
-import org.springframework.data.redis.core.Cursor;
-import org.springframework.data.redis.core.ScanOptions;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.stereotype.Component;
@@ -27,7 +26,9 @@ import org.springframework.stereotype.Component;
 /**
  * Locks as Redis keys {@code lock:<name>} whose value is {@code <holder>|<token>|<acquired millis>}, set with
  * NX and an expiry. Renewal and release are Lua scripts that act only when the value is still the caller's, so a
- * holder whose lock expired and was taken by another cannot extend or delete the new holder's lock.
+ * holder whose lock expired and was taken by another cannot extend or delete the new holder's lock. The sorted set
+ * {@code lock-names} names the locks taken or renewed within the last {@link #LISTED_FOR} (score: when), for
+ * {@link #held()}: a SCAN for {@code lock:*} would have to visit every node of a Redis Cluster.
  *
  * <p>Written by hand rather than with Spring Integration's RedisLockRegistry: that registry offers neither a
  * listing of held locks with holder and expiry (for /admin/locks) nor a release check by token across processes.
@@ -44,6 +45,9 @@ class RedisDistributedLocks implements DistributedLocks, DisposableBean {
             if v and string.find(v, '|' .. ARGV[1] .. '|', 1, true) then return redis.call('DEL', KEYS[1]) end
             return 0
             """, Long.class);
+
+    /** How long a lock's name stays listed after it was last taken or renewed; far longer than any lock's TTL. */
+    static final Duration LISTED_FOR = Duration.ofHours(1);
 
     private final StringRedisTemplate redis;
     private final RedisKeys keys;
@@ -71,6 +75,7 @@ class RedisDistributedLocks implements DistributedLocks, DisposableBean {
             return Optional.empty();
         }
         meters.counter("chorus.locks.acquisitions", "name", name, "outcome", "acquired").increment();
+        list(name);
         return Optional.of(new RedisHeldLock(name, token, value, ttl));
     }
 
@@ -83,20 +88,25 @@ class RedisDistributedLocks implements DistributedLocks, DisposableBean {
     @Override
     public List<LockInfo> held() {
         List<LockInfo> locks = new ArrayList<>();
-        String prefix = keys.key("lock", "");
-        try (Cursor<String> cursor = redis.scan(ScanOptions.scanOptions().match(prefix + "*").count(200).build())) {
-            while (cursor.hasNext()) {
-                String key = cursor.next();
-                String value = redis.opsForValue().get(key);
-                Long ttl = redis.getExpire(key, TimeUnit.MILLISECONDS);
-                if (value != null && ttl != null && ttl > 0) {
-                    String[] parts = value.split("\\|");
-                    locks.add(new LockInfo(key.substring(prefix.length()), parts[0], Instant.ofEpochMilli(Long.parseLong(parts[2])),
-                            clock.instant().plusMillis(ttl)));
-                }
+        redis.opsForZSet().removeRangeByScore(namesKey(), Double.NEGATIVE_INFINITY, clock.millis() - LISTED_FOR.toMillis());
+        Set<String> names = redis.opsForZSet().range(namesKey(), 0, -1);
+        for (String name : names == null ? Set.<String>of() : names) {
+            String value = redis.opsForValue().get(key(name));
+            Long ttl = redis.getExpire(key(name), TimeUnit.MILLISECONDS);
+            if (value != null && ttl != null && ttl > 0) {
+                String[] parts = value.split("\\|");
+                locks.add(new LockInfo(name, parts[0], Instant.ofEpochMilli(Long.parseLong(parts[2])), clock.instant().plusMillis(ttl)));
             }
         }
         return locks;
+    }
+
+    private void list(String name) {
+        redis.opsForZSet().add(namesKey(), name, clock.millis());
+    }
+
+    private String namesKey() {
+        return keys.key("lock-names");
     }
 
     @Override
@@ -131,6 +141,8 @@ class RedisDistributedLocks implements DistributedLocks, DisposableBean {
                 Long ok = redis.execute(RENEW, List.of(key(name)), value, Long.toString(ttl.toMillis()));
                 if (ok == null || ok == 0) {
                     lost();
+                } else {
+                    list(name);
                 }
             } catch (RuntimeException e) {
                 // Redis unreachable: keep trying until the TTL would have run out

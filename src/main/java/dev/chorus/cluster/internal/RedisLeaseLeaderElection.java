@@ -176,11 +176,12 @@ class RedisLeaseLeaderElection implements Leadership, SmartLifecycle, HealthDeta
         return Long.toString(properties.leaderLease().toMillis());
     }
 
+    /** The lease and the epoch go together in ACQUIRE: one hash slot on a Redis Cluster. */
     private String leaseKey() {
-        return keys.key("leader");
+        return keys.key(keys.tag("leader"));
     }
 
     private String epochKey() {
-        return keys.key("leader-epoch");
+        return keys.key(keys.tag("leader") + "-epoch");
     }
 }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,8 +29,14 @@ import org.springframework.stereotype.Component;
 /**
  * Presence in Redis. Per group and user, {@code presence:<group>:<user>} counts sockets per instance; the set
  * {@code presence:<group>} lists users with any socket; {@code presence-of:<instance>} remembers which
- * group/user pairs an instance holds, so the leader can take a dead instance's sockets away. Each change runs as
- * one Lua script that reports whether the user's overall state flipped; only flips are broadcast.
+ * group/user pairs an instance holds, so the leader can take a dead instance's sockets away. Each change of a
+ * group's two keys (one hash slot on a Redis Cluster: the group is their tag) runs as one Lua script that reports
+ * whether the user's overall state flipped; only flips are broadcast.
+ *
+ * <p>The instance's index lives in another slot, so it is kept outside the script, as a superset of the truth: a
+ * pair is added before its first socket is counted and removed only after its count reached zero, so a crash in
+ * between leaves an extra pair (harmless: its count reads as none), never a missing one. This instance's changes
+ * of one pair are serialised ({@link #stripes}), so a removal never follows a concurrent addition's count.
  *
  * <p>What keeps the shared view true after faults: an instance starting clears whatever an earlier process under the
  * same instance id left (a SIGKILLed instance started again before the leader saw it dead would otherwise keep its
@@ -41,16 +48,18 @@ class RedisPresence implements Presence {
     private static final Logger log = LoggerFactory.getLogger(RedisPresence.class);
     private static final String CHANNEL = "presence";
 
-    // KEYS: user hash, group set, instance set. ARGV: instance, user, delta, pair. Returns 1 online, -1 offline, 0 same.
-    private static final RedisScript<Long> CHANGE = RedisScript.of("""
+    // KEYS: user hash, group set. ARGV: instance, user, delta.
+    // Returns {flip, count}: flip 1 online, -1 offline, 0 same; count, the instance's sockets left for the pair.
+    private static final RedisScript<List> CHANGE = RedisScript.of("""
             local n = redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[3])
-            if n <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]); redis.call('SREM', KEYS[3], ARGV[4]) else redis.call('SADD', KEYS[3], ARGV[4]) end
+            if n <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
             local total = redis.call('HLEN', KEYS[1])
             if total == 0 then
-              return redis.call('SREM', KEYS[2], ARGV[2]) == 1 and -1 or 0
+              return {redis.call('SREM', KEYS[2], ARGV[2]) == 1 and -1 or 0, n}
             end
-            return redis.call('SADD', KEYS[2], ARGV[2]) == 1 and 1 or 0
-            """, Long.class);
+            return {redis.call('SADD', KEYS[2], ARGV[2]) == 1 and 1 or 0, n}
+            """, List.class);
+    private static final int STRIPES = 64;
 
     private final StringRedisTemplate redis;
     private final RedisKeys keys;
@@ -58,6 +67,8 @@ class RedisPresence implements Presence {
     private final ClusterBus bus;
     private final InstanceRegistry registry;
     private final Leadership leadership;
+    /** Serialise the changes of one group/user pair made from this process (index by the pair's hash). */
+    private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
     /** Differences seen by the previous reconciliation (pair → sockets missing); only the reconciler's thread touches it. */
     private Map<String, Long> disagreed = Map.of();
 
@@ -69,6 +80,9 @@ class RedisPresence implements Presence {
         this.bus = bus;
         this.registry = registry;
         this.leadership = leadership;
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new ReentrantLock();
+        }
         bus.listen(CHANNEL, payload -> events.publishEvent(decode(payload)));
         // Before this instance takes any socket: nothing of a process that ran earlier under its id is true any more.
         try {
@@ -91,7 +105,7 @@ class RedisPresence implements Presence {
     @Override
     public List<OnlineUser> online(UUID groupId) {
         Set<String> live = registry.liveInstances().stream().map(InstanceRecord::instanceId).collect(Collectors.toSet());
-        Set<String> users = redis.opsForSet().members(keys.key("presence", groupId.toString()));
+        Set<String> users = redis.opsForSet().members(groupKey(groupId.toString()));
         List<OnlineUser> online = new ArrayList<>();
         for (String user : users == null ? Set.<String>of() : users) {
             Map<Object, Object> perInstance = redis.opsForHash().entries(userKey(groupId.toString(), user));
@@ -171,13 +185,24 @@ class RedisPresence implements Presence {
     private void change(String instanceId, UUID groupId, UUID userId, long delta) {
         String group = groupId.toString();
         String user = userId.toString();
-        if (delta > 0) {
-            redis.opsForSet().add(keys.key("presence-holders"), instanceId);
-        }
-        Long flip = redis.execute(CHANGE, List.of(userKey(group, user), keys.key("presence", group), instanceKey(instanceId)),
-                instanceId, user, Long.toString(delta), group + "|" + user);
-        if (flip != null && flip != 0) {
-            bus.publish(CHANNEL, group + "|" + user + "|" + (flip > 0 ? "online" : "offline"));
+        String pair = group + "|" + user;
+        ReentrantLock stripe = stripes[Math.floorMod(pair.hashCode(), STRIPES)];
+        stripe.lock();
+        try {
+            if (delta > 0) {
+                redis.opsForSet().add(keys.key("presence-holders"), instanceId);
+                redis.opsForSet().add(instanceKey(instanceId), pair);
+            }
+            List<?> result = redis.execute(CHANGE, List.of(userKey(group, user), groupKey(group)), instanceId, user, Long.toString(delta));
+            if (((Number) result.get(1)).longValue() <= 0) {
+                redis.opsForSet().remove(instanceKey(instanceId), pair);
+            }
+            long flip = ((Number) result.getFirst()).longValue();
+            if (flip != 0) {
+                bus.publish(CHANNEL, pair + "|" + (flip > 0 ? "online" : "offline"));
+            }
+        } finally {
+            stripe.unlock();
         }
     }
 
@@ -187,7 +212,11 @@ class RedisPresence implements Presence {
     }
 
     private String userKey(String group, String user) {
-        return keys.key("presence", group, user);
+        return keys.key("presence", keys.tag(group), user);
+    }
+
+    private String groupKey(String group) {
+        return keys.key("presence", keys.tag(group));
     }
 
     private String instanceKey(String instanceId) {
