@@ -19,13 +19,14 @@ import org.springframework.security.oauth2.jwt.JwtValidationException;
  * <p>A client presents the same token on every request for its whole lifetime (15 minutes by default), and parsing
  * it (base64, JSON, the claim conversions) and checking its HMAC was a large share of an API request's CPU. Only
  * tokens whose signature verified are remembered, keyed by their full text, so nothing forged or altered can be
- * served from here; a bad token is parsed and refused each time, as before. The cache is bounded in entries (a few
- * hundred bytes each) and forgets a token after {@link #REMEMBERED}, well before most expire; an expired one still
- * in it fails the timestamp check like any other.
+ * served from here; a bad token is parsed and refused each time, as before. The cache holds at most {@link #MAX_TOKENS}
+ * (some 1.5 KB each with the token's text and claims: a few MB, small beside the heap the sockets may take; a miss
+ * only costs the parse) and forgets a token after {@link #REMEMBERED}; an expired one still in it fails the
+ * timestamp check like any other.
  */
 final class CachingJwtDecoder implements JwtDecoder {
 
-    static final int MAX_TOKENS = 10_000;
+    static final int MAX_TOKENS = 4_096;
     static final Duration REMEMBERED = Duration.ofMinutes(5);
 
     private final JwtDecoder verifier;
