@@ -21,8 +21,11 @@ bench_cluster_up() {
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "--instances must be a positive number"
   RUN="$ROOT/.chorus/bench"; LB_PORT=${CHORUS_BENCH_PORT:-9080}; BASE_PORT=$((LB_PORT + 1))
   # A bench on a port of its own (CHORUS_BENCH_PORT) also gets a database and Redis prefix of its own, so that two
-  # checkouts can run benchmarks on one machine without joining each other's cluster.
-  DB_NAME=chorus_bench${CHORUS_BENCH_PORT:+_$CHORUS_BENCH_PORT}; BENCH_REDIS_PREFIX=chorus-bench${CHORUS_BENCH_PORT:+-$CHORUS_BENCH_PORT}:
+  # checkouts can run benchmarks on one machine without joining each other's cluster; CHORUS_BENCH_DB and
+  # CHORUS_BENCH_REDIS_PREFIX name them outright.
+  DB_NAME=${CHORUS_BENCH_DB:-chorus_bench${CHORUS_BENCH_PORT:+_$CHORUS_BENCH_PORT}}
+  BENCH_REDIS_PREFIX=${CHORUS_BENCH_REDIS_PREFIX:-chorus-bench${CHORUS_BENCH_PORT:+-$CHORUS_BENCH_PORT}:}
+  [[ "$DB_NAME" =~ ^[a-z_][a-z0-9_]{0,62}$ ]] || die "CHORUS_BENCH_DB must be a plain lower-case database name"
   cluster_is_up && die "a benchmark cluster is still running (pids in $RUN)"
   ensure_tool curl curl; ensure_postgres; ensure_redis; ensure_database; build; ensure_tool nginx nginx
   # A state directory of its own each run, complete before the first instance starts: nothing of an earlier
@@ -97,7 +100,9 @@ bench_http() {
   for p in read mixed; do
     [ "$profile" = "$p" ] || [ "$profile" = both ] || continue
     say "measuring the $p profile for $duration s, $connections connections, $n instances"
-    CHORUS_PHASE=m wrk -t "$threads" -c "$connections" -d "${duration}s" -s "$(bench_http_script $p)" "$lb" | tail -1
+    # wrk's JSON line, with what the requests cost (CPU of the instances, nginx and the machine; load average) added
+    CHORUS_PHASE=m tools_java dev.chorus.bench.HttpBenchRun --run-dir "$RUN" --instances "$n" -- \
+      wrk -t "$threads" -c "$connections" -d "${duration}s" -s "$(bench_http_script $p)" "$lb"
   done
 }
 

@@ -41,7 +41,8 @@ class JwtConfiguration {
     /**
      * Nimbus selects the key named by the token's {@code kid}; a token without one (issued before key sets) is tried
      * against every key. Claims are checked by Spring's validators below, not by Nimbus's own (as
-     * {@code NimbusJwtDecoder.withSecretKey} does too).
+     * {@code NimbusJwtDecoder.withSecretKey} does too), on every request, while the parsing and the signature check
+     * are done once per token ({@link CachingJwtDecoder}).
      */
     @Bean
     JwtDecoder jwtDecoder(SigningKeys keys, RefreshSessions sessions) {
@@ -49,11 +50,11 @@ class JwtConfiguration {
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.HS256, new ImmutableJWKSet<>(keys.verificationSet())));
         processor.setJWTClaimsSetVerifier((claims, context) -> {
         });
-        NimbusJwtDecoder decoder = new NimbusJwtDecoder(processor);
-        decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(
+        NimbusJwtDecoder verifier = new NimbusJwtDecoder(processor);
+        verifier.setJwtValidator(jwt -> OAuth2TokenValidatorResult.success());
+        return new CachingJwtDecoder(verifier, new DelegatingOAuth2TokenValidator<>(
                 new JwtTimestampValidator(AccessTokens.CLOCK_SKEW), new JwtIssuerValidator(AccessTokens.ISSUER),
                 notRevoked(sessions)));
-        return decoder;
     }
 
     private static OAuth2TokenValidator<Jwt> notRevoked(RefreshSessions sessions) {
