@@ -197,19 +197,6 @@ final class IdleSockets implements AutoCloseable {
             }
         }
 
-        /** " busy", " connections_full"...: the error code of a refusal in Chorus's error shape, or nothing. */
-        private static String errorCode(io.netty.handler.codec.http.HttpResponse response) {
-            if (response instanceof io.netty.handler.codec.http.FullHttpResponse full && full.content().isReadable()) {
-                try {
-                    String code = JSON.readTree(full.content().toString(java.nio.charset.StandardCharsets.UTF_8)).path("error").asString();
-                    return code.isEmpty() ? "" : " " + code;
-                } catch (RuntimeException notJson) {
-                    return "";
-                }
-            }
-            return "";
-        }
-
         private String subscribeFrame() {
             return "{\"type\":\"subscribe\",\"groupId\":\"" + groupId + "\""
                     + (lastSeq >= 0 ? ",\"afterSeq\":" + lastSeq : "") + "}";
@@ -218,8 +205,7 @@ final class IdleSockets implements AutoCloseable {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             finish(cause instanceof WebSocketClientHandshakeException refused && refused.response() != null
-                    ? "upgrade refused: " + refused.response().status().code() + errorCode(refused.response())
-                    : cause.getClass().getSimpleName());
+                    ? "upgrade refused: " + refused.response().status().code() : cause.getClass().getSimpleName());
             ctx.close();
         }
 

@@ -98,6 +98,7 @@ final class ClientConnection {
 
     /** Holds this place among the sockets being admitted until {@link #admitted} (authenticated, or closed). */
     void admitting(PendingUpgrades.Permit permit) {
+        permit.opened();
         this.admission = permit;
     }
 

@@ -88,6 +88,17 @@ class PendingUpgrades {
         return out.size();
     }
 
+    /** Permits out whose socket is not open yet: admitted sockets not counted among the open ones. */
+    int upgrading() {
+        int upgrading = 0;
+        for (Permit permit : out) {
+            if (!permit.opened) {
+                upgrading++;
+            }
+        }
+        return upgrading;
+    }
+
     int limit() {
         return limit;
     }
@@ -100,9 +111,15 @@ class PendingUpgrades {
     /** One admission in progress; {@link #release} may be called any number of times, by anyone. */
     final class Permit {
         private final long since;
+        /** Set once its socket is open (and counted among the open ones); any thread. */
+        private volatile boolean opened;
 
         private Permit(long since) {
             this.since = since;
+        }
+
+        void opened() {
+            opened = true;
         }
 
         void release() {

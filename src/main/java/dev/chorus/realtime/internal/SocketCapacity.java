@@ -78,8 +78,8 @@ class SocketCapacity implements ReadinessCheck, HealthDetailContributor {
 
     /**
      * The reason one socket more does not fit beside the open ones and {@code admitting} others already let in but
-     * not open yet ({@link PendingUpgrades}), or empty while it does: so that upgrades admitted together cannot
-     * take the instance past its ceiling.
+     * not open yet ({@link PendingUpgrades#upgrading}), or empty while it does: so that upgrades admitted together
+     * cannot take the instance past its ceiling.
      */
     Optional<String> problemWith(int admitting) {
         if (connections.count() + admitting >= ceiling) {

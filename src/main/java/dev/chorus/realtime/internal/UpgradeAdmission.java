@@ -59,7 +59,7 @@ class UpgradeAdmission extends OncePerRequestFilter {
             refuse(request, response, "unavailable", "this instance is shutting down; retry (the balancer sends you elsewhere)");
             return;
         }
-        Optional<String> full = capacity.problemWith(pending.count());
+        Optional<String> full = capacity.problemWith(pending.upgrading());
         if (full.isPresent()) {
             refuse(request, response, "connections_full",
                     "this instance holds all the sockets it may (" + full.get() + "); retry (the balancer sends you elsewhere)");

@@ -46,6 +46,14 @@ class PendingUpgradesTest {
     }
 
     @Test
+    void onlyPermitsWhoseSocketIsNotOpenYetCountAsUpgrading() {
+        List<PendingUpgrades.Permit> out = takeAll();
+        out.getFirst().opened();
+        assertThat(pending.upgrading()).isEqualTo(2);
+        assertThat(pending.count()).isEqualTo(3);
+    }
+
+    @Test
     void aPermitLivesTwiceTheAuthTimeoutAndTenSeconds() {
         assertThat(PendingUpgrades.lifetime(Duration.ofSeconds(5))).isEqualTo(Duration.ofSeconds(20));
     }
