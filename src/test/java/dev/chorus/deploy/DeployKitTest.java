@@ -42,7 +42,9 @@ class DeployKitTest {
         Path conf = render("nginx", "--listen", "127.0.0.1:18080", "--run-dir", tmp.toString(),
                 "--servers", "a=127.0.0.1:8081,b=127.0.0.1:8082,c=127.0.0.1:8083", "--down", "b");
         assertThat(directives(conf)).contains("least_conn;", "server 127.0.0.1:8082 max_fails=2 fail_timeout=5s down;",
-                "keepalive 64;", "proxy_next_upstream error timeout http_502 http_503 http_504;", "client_max_body_size 64k;")
+                "keepalive 64;", "proxy_next_upstream error timeout http_502 http_503 http_504;", "client_max_body_size 64k;",
+                // issue 17: on /ws an instance's 503 goes to the client and never takes the instance out of the rotation
+                "proxy_pass http://chorus_ws;\n            proxy_next_upstream error timeout http_502 http_504;")
                 .doesNotContain("non_idempotent", "@SERVER@", "@LISTEN@", "@RUN_DIR@");
         Result test = run(List.of(tool("/usr/sbin/nginx", "nginx"), "-t", "-p", tmp + "/", "-e", tmp.resolve("err.log").toString(),
                 "-c", conf.toString()));
