@@ -22,8 +22,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * connection. It refuses while it drains ({@code unavailable}), while its open sockets and those it is admitting
  * fill its ceiling ({@code connections_full}, {@link SocketCapacity}), and while WS_MAX_PENDING_UPGRADES sockets
  * are being admitted ({@code busy}, {@link PendingUpgrades}). Every refusal carries a Retry-After of a few seconds,
- * drawn at random so that clients that follow it do not come back together; a balancer passes a 503 upgrade on to
- * another instance first ({@code proxy_next_upstream}, HAProxy's {@code retry-on}).
+ * drawn at random so that clients that follow it do not come back together. Our nginx config passes the 503 to the
+ * client (passing it on would count as the instance failing, see deploy/nginx), HAProxy tries another instance
+ * first ({@code retry-on 503}; its health comes from readiness checks alone).
  *
  * <p>An admitted upgrade holds its {@link PendingUpgrades.Permit} until its socket authenticates or closes
  * (RealtimeHandler, ClientConnection); one that was not upgraded (refused by a later check) gives it back here.
