@@ -44,7 +44,8 @@ class DeployKitTest {
         assertThat(directives(conf)).contains("least_conn;", "server 127.0.0.1:8082 max_fails=2 fail_timeout=5s down;",
                 "keepalive 64;", "proxy_next_upstream error timeout http_502 http_503 http_504;", "client_max_body_size 64k;",
                 // issue 17: on /ws an instance's 503 goes to the client and never takes the instance out of the rotation
-                "proxy_pass http://chorus_ws;\n            proxy_next_upstream error timeout http_502 http_504;")
+                "proxy_pass http://chorus_ws;\n            proxy_next_upstream error timeout http_502 http_504;",
+                "server 127.0.0.1:8082 max_fails=0 down;")
                 .doesNotContain("non_idempotent", "@SERVER@", "@LISTEN@", "@RUN_DIR@");
         Result test = run(List.of(tool("/usr/sbin/nginx", "nginx"), "-t", "-p", tmp + "/", "-e", tmp.resolve("err.log").toString(),
                 "-c", conf.toString()));
