@@ -37,6 +37,8 @@ export interface ChorusClientOptions {
   /** Backoff: the first ceiling, doubled per failed attempt up to maxDelay (ms); each wait is random below it. */
   initialDelay?: number;
   maxDelay?: number;
+  /** After a 1012 (the instance restarts), the reconnect waits a random time below this (ms, default 3000). */
+  restartDelay?: number;
   /** ms between application pings; a socket silent for two intervals is closed and replaced. */
   pingInterval?: number;
   /** Fraction of the token's lifetime after which a new one is asked for (default 0.8). */

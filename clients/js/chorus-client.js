@@ -14,9 +14,10 @@
 // Life cycle (the `state` event): connecting → connected → reconnecting → connected ... ; offline when close() was
 // called or the server refused the session (4001) and the token provider had no new token.
 
-const DEFAULTS = { initialDelay: 500, maxDelay: 15_000, pingInterval: 20_000, historyPage: 200, refreshAt: 0.8 };
+const DEFAULTS = { initialDelay: 500, maxDelay: 15_000, restartDelay: 3000, pingInterval: 20_000, historyPage: 200, refreshAt: 0.8 };
 const UNAUTHORIZED = 4001;
 const SERVICE_RESTART = 1012;
+const TRY_AGAIN_LATER = 1013;
 const POLICY_VIOLATION = 1008;
 const MAX_CONTENT = 4000;
 
@@ -211,11 +212,18 @@ export class ChorusClient {
     if (code === UNAUTHORIZED || this.refused) return this.reauthenticate();
     // 1008: refused by policy (too slow a reader, too many sockets): back off, whatever the earlier attempts were.
     if (code === POLICY_VIOLATION) this.attempt = Math.max(this.attempt, 4);
-    // 1012: the instance restarts and others serve: come back at once (jittered, not all clients in the same ms).
+    // 1013: the server is overloaded: back off further than after a plain failure.
+    if (code === TRY_AGAIN_LATER) this.attempt = Math.max(this.attempt, 2);
+    // 1012: the instance restarts and others serve: come back soon, at a random moment within restartDelay, so that
+    // its thousands of clients spread over seconds instead of landing on the survivors in the same instant.
     this.retry(code === SERVICE_RESTART);
   }
 
-  /** Full-jitter exponential backoff: a random wait up to initialDelay·2^attempt, capped at maxDelay. */
+  /**
+   * Full-jitter exponential backoff: a random wait up to initialDelay·2^attempt, capped at maxDelay. An upgrade that
+   * an overloaded or full instance refused with 503 reaches a browser as a plain failure (1006): it backs off here
+   * like any other, which is what lets a reconnect storm drain at the pace the instances admit sockets.
+   */
   retry(soon) {
     if (this.stopped) return;
     if (globalThis.navigator?.onLine === false && globalThis.addEventListener) { // a browser that knows it is offline
@@ -224,7 +232,7 @@ export class ChorusClient {
       return;
     }
     this.setState('reconnecting');
-    const ceiling = soon ? this.options.initialDelay
+    const ceiling = soon ? this.options.restartDelay
       : Math.min(this.options.maxDelay, this.options.initialDelay * 2 ** this.attempt);
     this.attempt++;
     this.timers.reconnect = setTimeout(() => { this.timers.reconnect = null; this.open(); }, this.random() * ceiling);

@@ -73,6 +73,8 @@ public final class StartupSettings {
         put("chorus.realtime.max-connections", integer("WS_MAX_CONNECTIONS", 20000, 1, Integer.MAX_VALUE));
         put("chorus.realtime.max-subscriptions", integer("WS_MAX_SUBSCRIPTIONS", 500, 1, Integer.MAX_VALUE));
         put("chorus.realtime.heap-ceiling-percent", integer("WS_HEAP_CEILING_PERCENT", 85, 1, 100));
+        put("chorus.realtime.max-pending-upgrades", integer("WS_MAX_PENDING_UPGRADES", 256, 1, 100_000));
+        put("chorus.startup.dependency-wait", duration("STARTUP_DEPENDENCY_WAIT", "PT60S"));
     }
 
     private void readDatabase() {

@@ -175,7 +175,7 @@ public final class ConnectionsBenchmark {
         List<InstanceProcess> others = instances.stream().filter(p -> p != stopped).toList();
         int expected = idle.open();
         long subscriptionsBefore = idle.subscriptions();
-        int failuresBefore = idle.failureCount();
+        Map<String, Integer> failuresBefore = idle.failures();
         long stoppedPid = stopped.pid();
         BenchLog.say("storm: SIGTERM to bench-" + (victim + 1) + " (pid " + stoppedPid + ")");
         double load = InstanceProcess.loadAverage();
@@ -204,10 +204,15 @@ public final class ConnectionsBenchmark {
         figures.put("reconnected", idle.subscriptions() - subscriptionsBefore);
         figures.put("allBack", idle.open() >= expected);
         figures.put("seconds", round(seconds));
-        figures.put("failures", idle.failureCount() - failuresBefore);
-        figures.put("failuresByReason", idle.failures());
+        Map<String, Integer> during = since(failuresBefore, idle.failures());
+        // A 503 is an instance saying "not now" (busy admitting, full, draining): the client backs off and comes back.
+        figures.put("refused", during.entrySet().stream().filter(e -> e.getKey().startsWith("upgrade refused: 503"))
+                .mapToInt(Map.Entry::getValue).sum());
+        figures.put("failures", during.entrySet().stream().filter(e -> !e.getKey().startsWith("upgrade refused: 503"))
+                .mapToInt(Map.Entry::getValue).sum());
+        figures.put("failuresByReason", during);
         figures.put("peakCpuPctOfOneCore", round(peak));
-        figures.put("loadAverage1m", load);
+        figures.put("loadAverage1m", List.of(load, InstanceProcess.loadAverage()));
         // The survivor now holds every socket: what that costs one instance with its default heap.
         if (others.size() == 1) {
             int survivor = instances.indexOf(others.getFirst());
@@ -223,6 +228,18 @@ public final class ConnectionsBenchmark {
         }
         awaitRestarted(stopped, stoppedPid);
         return figures;
+    }
+
+    /** What each count grew by between the two snapshots; reasons that did not grow are left out. */
+    static Map<String, Integer> since(Map<String, Integer> before, Map<String, Integer> after) {
+        Map<String, Integer> grown = new java.util.TreeMap<>();
+        after.forEach((reason, n) -> {
+            int delta = n - before.getOrDefault(reason, 0);
+            if (delta > 0) {
+                grown.put(reason, delta);
+            }
+        });
+        return grown;
     }
 
     private void awaitRestarted(InstanceProcess stopped, long oldPid) throws InterruptedException {

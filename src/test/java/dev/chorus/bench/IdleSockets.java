@@ -41,8 +41,11 @@ import tools.jackson.databind.json.JsonMapper;
 final class IdleSockets implements AutoCloseable {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    /** A client gives up after this many failed reconnections in a row (with the backoff, about two minutes). */
-    private static final int MAX_RETRIES = 10;
+    /**
+     * A client gives up after this many failed reconnections in a row (with the backoff, several minutes: longer than
+     * the benchmark waits for a storm to settle, so in practice a client never gives up, as a real one would not).
+     */
+    private static final int MAX_RETRIES = 40;
     private static final long MAX_BACKOFF_MS = 16_000;
     /**
      * How long an upgrade may wait for its answer (Netty's default is 10 s). In a reconnect storm thousands of
@@ -92,10 +95,6 @@ final class IdleSockets implements AutoCloseable {
         Map<String, Integer> copy = new java.util.TreeMap<>();
         failures.forEach((reason, n) -> copy.put(reason, n.get()));
         return copy;
-    }
-
-    int failureCount() {
-        return failures.values().stream().mapToInt(AtomicInteger::get).sum();
     }
 
     /** Waits until every started handshake finished (subscribed or failed), or the deadline. */
@@ -229,7 +228,7 @@ final class IdleSockets implements AutoCloseable {
 
         /**
          * The attempt is over, well (reason null) or not; counted once, frees the caller's permit. A failed
-         * reconnection is tried again after a jitter, as a client would, up to MAX_RETRIES.
+         * reconnection, or a refused first attempt, is tried again after a jitter, as a client would, up to MAX_RETRIES.
          */
         private void finish(String reason) {
             if (attemptDone) {
@@ -238,7 +237,9 @@ final class IdleSockets implements AutoCloseable {
             attemptDone = true;
             if (reason != null) {
                 failed(reason);
-                if (lastSeq >= 0 && ++retries <= MAX_RETRIES) {
+                // A socket that was open before (a storm), or one an instance refused with 503 (full, busy admitting,
+                // draining: "come back later"), tries again; a first attempt that failed otherwise is a failure.
+                if ((lastSeq >= 0 || reason.startsWith("upgrade refused: 503")) && ++retries <= MAX_RETRIES) {
                     reconnectLater();
                 }
             }

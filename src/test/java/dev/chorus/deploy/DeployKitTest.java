@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +42,10 @@ class DeployKitTest {
         Path conf = render("nginx", "--listen", "127.0.0.1:18080", "--run-dir", tmp.toString(),
                 "--servers", "a=127.0.0.1:8081,b=127.0.0.1:8082,c=127.0.0.1:8083", "--down", "b");
         assertThat(directives(conf)).contains("least_conn;", "server 127.0.0.1:8082 max_fails=2 fail_timeout=5s down;",
-                "keepalive 64;", "proxy_next_upstream error timeout http_502 http_503 http_504;", "client_max_body_size 64k;")
+                "keepalive 64;", "proxy_next_upstream error timeout http_502 http_503 http_504;", "client_max_body_size 64k;",
+                // issue 17: on /ws an instance's 503 goes to the client and never takes the instance out of the rotation
+                "proxy_pass http://chorus_ws;\n            proxy_next_upstream error timeout http_502 http_504;",
+                "server 127.0.0.1:8082 max_fails=0 down;")
                 .doesNotContain("non_idempotent", "@SERVER@", "@LISTEN@", "@RUN_DIR@");
         Result test = run(List.of(tool("/usr/sbin/nginx", "nginx"), "-t", "-p", tmp + "/", "-e", tmp.resolve("err.log").toString(),
                 "-c", conf.toString()));
@@ -58,6 +62,23 @@ class DeployKitTest {
         Result check = run(List.of(tool("/usr/sbin/haproxy", "haproxy"), "-c", "-f", cfg.toString()));
         assertThat(check.exit()).as(check.output()).isZero();
         assertThat(check.output()).contains("Configuration file is valid");
+    }
+
+    /**
+     * Issue 17: HAProxy lets each instance take as many connections as the instance itself does (WS_MAX_CONNECTIONS'
+     * default, 20,000 sockets, plus the 2,048 that realtime.internal.SocketMemory keeps for HTTP), since an idle
+     * WebSocket holds its connection for hours (maxconn 1000 once capped an instance at 1,000 sockets), and sets no
+     * global maxconn, which HAProxy then derives from its descriptor limit.
+     */
+    @Test
+    void haproxyLetsEachInstanceTakeAsManyConnectionsAsTheInstanceItself() throws Exception {
+        String haproxy = directives(render("haproxy", "--listen", "127.0.0.1:18081", "--run-dir", tmp.toString(),
+                "--servers", "chorus-1=127.0.0.1:8081"));
+        Matcher perServer = Pattern.compile("default-server .* maxconn (\\d+)").matcher(haproxy);
+        assertThat(perServer.find()).as(haproxy).isTrue();
+        assertThat(Integer.parseInt(perServer.group(1))).isEqualTo(20_000 + 2_048);
+        String global = haproxy.substring(haproxy.indexOf("global"), haproxy.indexOf("defaults"));
+        assertThat(global).doesNotContain("maxconn");
     }
 
     /**

@@ -112,6 +112,21 @@ class WebSocketProtocolTest {
             }
         }
 
+        /**
+         * A socket that sent a frame gets the auth timeout once more (its auth frame may be waiting on a busy instance,
+         * issue 17), but one that only talks and never authenticates is still refused, after twice the timeout.
+         */
+        @Test
+        void aSocketThatTalksButNeverAuthenticatesIsUnauthorizedAndClosedAfterTwiceTheTimeout() {
+            Instant opened = Instant.now();
+            try (WsClient ws = WsClient.connect(api, null)) {
+                ws.send(Map.of("type", "ping"));
+                assertThat(ws.awaitType("pong")).isNotNull();
+                assertUnauthorizedAndClosed(ws);
+                assertThat(Duration.between(opened, Instant.now())).isGreaterThanOrEqualTo(AUTH_TIMEOUT.multipliedBy(2));
+            }
+        }
+
         /** Closing used to race the queued error frame, which about one refusal in six lost; repeated to catch that. */
         @Test
         void theUnauthorizedErrorFrameAlwaysArrivesBeforeThe1008Close() {

@@ -51,6 +51,7 @@ class StartupFailureProcessTest {
                 "dev.chorus.ChorusApplication");
         pb.environment().put("JWT_SECRET", "0123456789abcdef0123456789abcdef");
         pb.environment().put("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/chorus");
+        pb.environment().put("STARTUP_DEPENDENCY_WAIT", "PT3S");
         pb.environment().put("PORT", "0");
         pb.environment().put("CHORUS_REDIS_PREFIX", ISOLATED);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
@@ -59,7 +60,8 @@ class StartupFailureProcessTest {
         String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertThat(process.exitValue()).isEqualTo(1);
         assertThat(stderr.lines().filter(l -> l.startsWith("chorus: "))).singleElement().asString()
-                .startsWith("chorus: failed to start").contains("Connection");
+                .startsWith("chorus: failed to start").contains("PostgreSQL at jdbc:postgresql://127.0.0.1:1/chorus did not answer within PT3S")
+                .contains("Connection");
     }
 
     private static String javaBinary() throws IOException {

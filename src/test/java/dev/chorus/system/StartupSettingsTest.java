@@ -46,6 +46,8 @@ class StartupSettingsTest {
                 .containsEntry("chorus.auth.refresh-session-max-age", "P30D")
                 .containsEntry("chorus.auth.password-hash-concurrency", Math.max(1, Runtime.getRuntime().availableProcessors() / 2))
                 .containsEntry("chorus.auth.password-hash-wait", "PT1S")
+                .containsEntry("chorus.realtime.max-pending-upgrades", 256)
+                .containsEntry("chorus.startup.dependency-wait", "PT60S")
                 .containsEntry("chorus.web.trusted-proxies", "127.0.0.0/8,::1/128")
                 .containsEntry("chorus.web.ops-allowed-cidrs", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7")
                 .containsEntry("chorus.realtime.max-connections", 20000)
@@ -62,8 +64,12 @@ class StartupSettingsTest {
         env.put("OPS_ALLOWED_CIDRS", "10.0.0.0/8, 2001:db8::/32");
         env.put("TRUSTED_PROXIES", "10.0.0.5");
         env.put("WS_HEAP_CEILING_PERCENT", "70");
+        env.put("WS_MAX_PENDING_UPGRADES", "32");
+        env.put("STARTUP_DEPENDENCY_WAIT", "PT2M");
         assertThat(StartupSettings.toProperties(env)).containsEntry("chorus.scheduling.per-user-limit", 3)
                 .containsEntry("chorus.realtime.heap-ceiling-percent", 70)
+                .containsEntry("chorus.realtime.max-pending-upgrades", 32)
+                .containsEntry("chorus.startup.dependency-wait", "PT2M")
                 .containsEntry("chorus.rate-limit.login-per-ip", 0)
                 .containsEntry("chorus.auth.refresh-session-max-age", "P90D")
                 .containsEntry("chorus.auth.password-hash-concurrency", 4)
@@ -87,6 +93,10 @@ class StartupSettingsTest {
         assertThatThrownBy(() -> StartupSettings.toProperties(with("WS_HEAP_CEILING_PERCENT", "0"))).hasMessageStartingWith("WS_HEAP_CEILING_PERCENT must be");
         assertThatThrownBy(() -> StartupSettings.toProperties(with("WS_HEAP_CEILING_PERCENT", "101"))).hasMessageStartingWith("WS_HEAP_CEILING_PERCENT must be");
         assertThatThrownBy(() -> StartupSettings.toProperties(with("WS_HEAP_CEILING_PERCENT", "85%"))).hasMessageStartingWith("WS_HEAP_CEILING_PERCENT must be");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("WS_MAX_PENDING_UPGRADES", "0"))).hasMessageStartingWith("WS_MAX_PENDING_UPGRADES must be");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("WS_MAX_PENDING_UPGRADES", "many"))).hasMessageStartingWith("WS_MAX_PENDING_UPGRADES must be");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("STARTUP_DEPENDENCY_WAIT", "60"))).hasMessageStartingWith("STARTUP_DEPENDENCY_WAIT must be");
+        assertThatThrownBy(() -> StartupSettings.toProperties(with("STARTUP_DEPENDENCY_WAIT", "PT0S"))).hasMessageStartingWith("STARTUP_DEPENDENCY_WAIT must be");
     }
 
     @Test

@@ -57,6 +57,10 @@ final class ClientConnection {
     private final InboundMessage inbound = new InboundMessage();
     /** When a frame or pong last came from the client (System.nanoTime), for the idle timeout. */
     private volatile long lastHeard = System.nanoTime();
+    /** Whether anything came from the client yet; set by the container's reader, read by the auth timeout. */
+    private volatile boolean heardAny;
+    /** The socket's place among those being admitted (PendingUpgrades) until it authenticates or closes; any thread. */
+    private volatile PendingUpgrades.Permit admission;
     /** Set once when a close is requested; read by every sender. */
     private volatile CloseStatus closing;
 
@@ -89,6 +93,22 @@ final class ClientConnection {
 
     void authenticate(AccessToken token) {
         this.token = token;
+        admitted();
+    }
+
+    /** Holds this place among the sockets being admitted until {@link #admitted} (authenticated, or closed). */
+    void admitting(PendingUpgrades.Permit permit) {
+        permit.opened();
+        this.admission = permit;
+    }
+
+    /** Gives back the socket's place among those being admitted, if it still holds one. */
+    void admitted() {
+        PendingUpgrades.Permit permit = admission;
+        if (permit != null) {
+            admission = null;
+            permit.release();
+        }
     }
 
     boolean isAuthenticated() {
@@ -109,6 +129,11 @@ final class ClientConnection {
 
     void heard() {
         lastHeard = System.nanoTime();
+        heardAny = true;
+    }
+
+    boolean heardAny() {
+        return heardAny;
     }
 
     long lastHeard() {

@@ -61,6 +61,9 @@ class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
     public void afterConnectionEstablished(WebSocketSession session) {
         ClientConnection connection = new ClientConnection(session, properties.sendBufferBytes(), properties.writeTimeout(),
                 connections);
+        if (session.getAttributes().remove(PendingUpgrades.PERMIT) instanceof PendingUpgrades.Permit permit) {
+            connection.admitting(permit);
+        }
         connections.add(connection);
         session.getAttributes().put(OPENED_AT, System.nanoTime());
         if (session.getAttributes().get(UpgradeGate.TOKEN) instanceof AccessToken checked) {
@@ -78,11 +81,23 @@ class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
             return;
         }
         logOpened(session, connection);
-        timers.schedule(() -> {
-            if (!connection.isAuthenticated() && connection.isOpen()) {
-                refuse(connection, "authenticate within " + properties.authTimeout().toSeconds() + " s");
-            }
-        }, properties.authTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        timers.schedule(() -> authTimeout(connection, true), properties.authTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A socket not authenticated within the auth timeout is refused. One that has sent a frame meanwhile gets the
+     * timeout once more: its auth frame is likely being handled on a busy instance (a reconnect storm), and refusing
+     * it as unauthorized would send its client for a new token it does not need; a second timeout ends it anyway.
+     */
+    private void authTimeout(ClientConnection connection, boolean first) {
+        if (connection.isAuthenticated() || !connection.isOpen()) {
+            return;
+        }
+        if (first && connection.heardAny()) {
+            timers.schedule(() -> authTimeout(connection, false), properties.authTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return;
+        }
+        refuse(connection, "authenticate within " + properties.authTimeout().toSeconds() + " s");
     }
 
     /**
@@ -136,6 +151,7 @@ class RealtimeHandler extends TextWebSocketHandler implements DisposableBean {
             return;
         }
         logClosed(session, connection, status);
+        connection.admitted();
         connection.closeNow(status);
         if (connection.slot() != null) {
             quota.give(connection.user().id(), connection.slot());

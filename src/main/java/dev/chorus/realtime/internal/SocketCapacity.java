@@ -22,8 +22,9 @@ import org.springframework.stereotype.Component;
  * <ul>
  * <li>{@code connections-full}: as many sockets are open as the ceiling allows. The ceiling is WS_MAX_CONNECTIONS,
  * or lower when the process may not open that many file descriptors: every socket holds one, and the
- * {@code RESERVED_DESCRIPTORS} left over keep HTTP requests, the database and Redis connections and the JVM's own
- * files working (past its descriptor limit Tomcat can accept nothing at all, health probes included).</li>
+ * {@code RESERVED_DESCRIPTORS} left over keep HTTP requests, health probes, upgrades being admitted, the database and
+ * Redis connections and the JVM's own files working (past its descriptor limit Tomcat can accept nothing at all,
+ * health probes included).</li>
  * <li>{@code heap-full}: the heap still in use after the last garbage collection is above WS_HEAP_CEILING_PERCENT
  * of the largest heap. That figure is the JVM's own "collection usage" of each heap pool (what the collector left
  * after its last cycle of that pool), the same that backs {@link MemoryPoolMXBean#setCollectionUsageThreshold}: live
@@ -38,8 +39,12 @@ import org.springframework.stereotype.Component;
 class SocketCapacity implements ReadinessCheck, HealthDetailContributor {
 
     private static final Logger log = LoggerFactory.getLogger(SocketCapacity.class);
-    /** Descriptors kept for everything but sockets: HTTP connections, pools, jars, the JVM's own files. */
-    static final int RESERVED_DESCRIPTORS = 512;
+    /**
+     * Descriptors kept for everything but open sockets: the JVM's own files, jars, the pools' connections (512), and
+     * connections Tomcat holds for a moment (512): HTTP requests, health probes, upgrades being admitted or refused.
+     * With fewer than that left, a storm of upgrades fills Tomcat's connection limit and health probes wait behind it.
+     */
+    static final int RESERVED_DESCRIPTORS = 1024;
 
     private final Connections connections;
     private final int ceiling;
@@ -68,7 +73,16 @@ class SocketCapacity implements ReadinessCheck, HealthDetailContributor {
     /** The reason no socket more fits now, or empty while one does. */
     @Override
     public Optional<String> problem() {
-        if (connections.count() >= ceiling) {
+        return problemWith(0);
+    }
+
+    /**
+     * The reason one socket more does not fit beside the open ones and {@code admitting} others already let in but
+     * not open yet ({@link PendingUpgrades#upgrading}), or empty while it does: so that upgrades admitted together
+     * cannot take the instance past its ceiling.
+     */
+    Optional<String> problemWith(int admitting) {
+        if (connections.count() + admitting >= ceiling) {
             return Optional.of("connections-full");
         }
         if (heapUsedAfterGc() * 100 > maxHeap * heapCeilingPercent) {

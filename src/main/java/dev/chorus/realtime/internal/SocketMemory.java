@@ -56,10 +56,12 @@ class SocketMemory implements WebServerFactoryCustomizer<TomcatServletWebServerF
     }
 
     /**
-     * The socket ceiling plus room for HTTP, but never more connections than the process has descriptors for (less a
-     * few for its files and pools): past its descriptor limit the acceptor only fails ("Socket accept failed", seen
-     * in a reconnect storm on a machine limited to 20,000), while at maxConnections it stops accepting and lets
-     * connections wait in the listen backlog until some close.
+     * The socket ceiling plus room for HTTP, but never more connections than the process has descriptors for, less
+     * half of {@link SocketCapacity#RESERVED_DESCRIPTORS} for its files and pools: past its descriptor limit the
+     * acceptor only fails ("Socket accept failed", seen in a reconnect storm on a machine limited to 20,000), while
+     * at maxConnections it stops accepting and lets connections wait in the listen backlog until some close. The
+     * other half lies between this and the socket ceiling, for HTTP requests, health probes and upgrades being
+     * admitted or refused ({@link UpgradeAdmission}) while the sockets fill the ceiling.
      */
     static long maxConnections(int maxSockets, long descriptorLimit) {
         return Math.max(1, Math.min((long) maxSockets + HTTP_HEADROOM, descriptorLimit - SocketCapacity.RESERVED_DESCRIPTORS / 2));

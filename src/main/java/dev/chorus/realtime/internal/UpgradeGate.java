@@ -2,7 +2,6 @@ package dev.chorus.realtime.internal;
 
 import dev.chorus.auth.AccessToken;
 import dev.chorus.auth.AccessTokenVerifier;
-import dev.chorus.ops.DrainState;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
@@ -20,12 +19,12 @@ import org.springframework.web.socket.server.HandshakeInterceptor;
 import org.springframework.web.util.UriComponentsBuilder;
 
 /**
- * Decides, before a WebSocket upgrade, whether this instance takes the socket: while it has no room for one more
- * ({@link SocketCapacity}: the socket ceiling or the heap; readiness reports why, so balancers send new clients
- * elsewhere) or is draining before shutdown, it answers 503, while the sockets already open and the HTTP API keep
- * working; a balancer passes a 503 upgrade on to another instance. A valid {@code ?access_token=} whose user already
- * holds WS_MAX_SOCKETS_PER_USER sockets in the cluster gets 429. A socket that authenticates later, with an
- * {@code auth} frame, is held to the per-user limit then (FrameDispatcher).
+ * Decides, during a WebSocket upgrade that {@link UpgradeAdmission} let in (this instance has room, is not draining
+ * and is not admitting too many at once), whether this user may hold one more socket: a valid
+ * {@code ?access_token=} whose user already holds WS_MAX_SOCKETS_PER_USER sockets in the cluster gets 429. A socket
+ * that authenticates later, with an {@code auth} frame, is held to the per-user limit then (FrameDispatcher). Hands
+ * the upgrade's {@link PendingUpgrades.Permit} on to the socket's attributes, for the socket to give back once it
+ * authenticated or closed.
  */
 @Component
 class UpgradeGate implements HandshakeInterceptor {
@@ -34,14 +33,10 @@ class UpgradeGate implements HandshakeInterceptor {
     static final String SOCKET = "chorus.socket";
     private static final String SLOT = UpgradeGate.class.getName() + ".slot";
 
-    private final SocketCapacity capacity;
-    private final DrainState drain;
     private final AccessTokenVerifier tokens;
     private final SocketQuota quota;
 
-    UpgradeGate(SocketCapacity capacity, DrainState drain, AccessTokenVerifier tokens, SocketQuota quota) {
-        this.capacity = capacity;
-        this.drain = drain;
+    UpgradeGate(AccessTokenVerifier tokens, SocketQuota quota) {
         this.tokens = tokens;
         this.quota = quota;
     }
@@ -49,14 +44,9 @@ class UpgradeGate implements HandshakeInterceptor {
     @Override
     public boolean beforeHandshake(ServerHttpRequest request, ServerHttpResponse response, WebSocketHandler handler,
             Map<String, Object> attributes) {
-        if (drain.isDraining()) {
-            return refuse(response, HttpStatus.SERVICE_UNAVAILABLE, "unavailable",
-                    "this instance is shutting down; retry (the balancer sends you elsewhere)");
-        }
-        Optional<String> full = capacity.problem();
-        if (full.isPresent()) {
-            return refuse(response, HttpStatus.SERVICE_UNAVAILABLE, "connections_full",
-                    "this instance holds all the sockets it may (" + full.get() + "); retry (the balancer sends you elsewhere)");
+        if (request instanceof ServletServerHttpRequest servlet
+                && servlet.getServletRequest().getAttribute(PendingUpgrades.PERMIT) instanceof PendingUpgrades.Permit permit) {
+            attributes.put(PendingUpgrades.PERMIT, permit);
         }
         String token = UriComponentsBuilder.fromUri(request.getURI()).build().getQueryParams().getFirst("access_token");
         Optional<AccessToken> checked = token == null ? Optional.empty() : tokens.check(token);
@@ -92,7 +82,7 @@ class UpgradeGate implements HandshakeInterceptor {
     static boolean refuse(ServerHttpResponse response, HttpStatus status, String code, String message) {
         response.setStatusCode(status);
         response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
-        if (status == HttpStatus.TOO_MANY_REQUESTS || status == HttpStatus.SERVICE_UNAVAILABLE) {
+        if (status == HttpStatus.TOO_MANY_REQUESTS) {
             response.getHeaders().set("Retry-After", "5");
         }
         String requestId = MDC.get("requestId");

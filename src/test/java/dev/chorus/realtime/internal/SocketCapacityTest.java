@@ -16,7 +16,7 @@ class SocketCapacityTest {
     @Test
     void aDescriptorLimitBelowTheSettingLowersTheCeilingAndKeepsDescriptorsForEverythingElse() {
         assertThat(SocketCapacity.ceiling(20_000, 20_000)).isEqualTo(20_000 - SocketCapacity.RESERVED_DESCRIPTORS);
-        assertThat(SocketCapacity.ceiling(20_000, 1_024)).isEqualTo(1_024 - SocketCapacity.RESERVED_DESCRIPTORS);
+        assertThat(SocketCapacity.ceiling(20_000, 4_096)).isEqualTo(4_096 - SocketCapacity.RESERVED_DESCRIPTORS);
     }
 
     @Test
@@ -29,5 +29,8 @@ class SocketCapacityTest {
     void tomcatTakesNoMoreConnectionsThanTheProcessHasDescriptorsFor() {
         assertThat(SocketMemory.maxConnections(20_000, 1_048_576)).isEqualTo(20_000 + SocketMemory.HTTP_HEADROOM);
         assertThat(SocketMemory.maxConnections(20_000, 20_000)).isEqualTo(20_000 - SocketCapacity.RESERVED_DESCRIPTORS / 2);
+        assertThat(SocketMemory.maxConnections(20_000, 20_000) - SocketCapacity.ceiling(20_000, 20_000))
+                .as("connections for HTTP, health probes and upgrades being admitted while the sockets fill the ceiling")
+                .isEqualTo(512);
     }
 }
