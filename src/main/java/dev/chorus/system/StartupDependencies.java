@@ -65,8 +65,12 @@ class StartupDependencies implements BeanPostProcessor, EnvironmentAware {
                 return;
             } catch (Exception e) {
                 String cause = rootMessage(e);
+                if (refusedForGood(e)) {
+                    // A certificate that does not verify will not verify on the next try: stop now, with the cause.
+                    throw new IllegalStateException(what + " refused the TLS connection: " + cause, e);
+                }
                 if (System.nanoTime() + pause.toNanos() > deadline) {
-                    throw new IllegalStateException(what + " did not answer within " + wait + " (STARTUP_DEPENDENCY_WAIT): " + cause);
+                    throw new IllegalStateException(what + " did not answer within " + wait + " (STARTUP_DEPENDENCY_WAIT): " + cause, e);
                 }
                 log.warn("waiting for {} (attempt {}, trying for up to {} in all): {}", what, tries, wait, cause);
                 sleep(pause);
@@ -107,6 +111,17 @@ class StartupDependencies implements BeanPostProcessor, EnvironmentAware {
             return "Redis Cluster";
         }
         return "Redis at " + redis.getHostName() + ":" + redis.getPort();
+    }
+
+    /** Whether the connection failed TLS verification (a wrong CA, host name or certificate), which waiting cannot mend. */
+    private static boolean refusedForGood(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException || t instanceof java.security.cert.CertificateException
+                    || t instanceof java.security.GeneralSecurityException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String rootMessage(Throwable e) {
