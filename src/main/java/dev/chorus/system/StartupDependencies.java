@@ -70,7 +70,7 @@ class StartupDependencies implements BeanPostProcessor, EnvironmentAware {
                     throw new IllegalStateException(what + " refused the TLS connection: " + cause, e);
                 }
                 if (System.nanoTime() + pause.toNanos() > deadline) {
-                    throw new IllegalStateException(what + " did not answer within " + wait + " (STARTUP_DEPENDENCY_WAIT): " + cause, e);
+                    throw new IllegalStateException(what + " did not answer within " + wait + " (STARTUP_DEPENDENCY_WAIT): " + cause);
                 }
                 log.warn("waiting for {} (attempt {}, trying for up to {} in all): {}", what, tries, wait, cause);
                 sleep(pause);
