@@ -116,8 +116,9 @@ class StartupDependencies implements BeanPostProcessor, EnvironmentAware {
     /** Whether the connection failed TLS verification (a wrong CA, host name or certificate), which waiting cannot mend. */
     private static boolean refusedForGood(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof javax.net.ssl.SSLException || t instanceof java.security.cert.CertificateException
-                    || t instanceof java.security.GeneralSecurityException) {
+            // Certificate checks only: an SSLException alone may be a connection reset during a handshake.
+            if (t instanceof java.security.cert.CertificateException || t instanceof java.security.cert.CertPathBuilderException
+                    || t instanceof java.security.cert.CertPathValidatorException) {
                 return true;
             }
         }
