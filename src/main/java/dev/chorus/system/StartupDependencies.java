@@ -3,6 +3,9 @@ package dev.chorus.system;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Properties;
@@ -117,8 +120,8 @@ class StartupDependencies implements BeanPostProcessor, EnvironmentAware {
     private static boolean refusedForGood(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             // Certificate checks only: an SSLException alone may be a connection reset during a handshake.
-            if (t instanceof java.security.cert.CertificateException || t instanceof java.security.cert.CertPathBuilderException
-                    || t instanceof java.security.cert.CertPathValidatorException) {
+            if (t instanceof CertificateException || t instanceof CertPathBuilderException
+                    || t instanceof CertPathValidatorException) {
                 return true;
             }
         }
