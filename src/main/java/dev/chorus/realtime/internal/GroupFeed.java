@@ -182,7 +182,14 @@ final class GroupFeed {
         owner.heldBack();
         if (held.size() > MAX_HELD) {
             closeGap();
-        } else if (!gapCheckPending) {
+        } else {
+            scheduleGapCheck();
+        }
+    }
+
+    /** Checks the held deliveries once the reorder wait has passed, unless a check is already due. */
+    private void scheduleGapCheck() {
+        if (!gapCheckPending) {
             gapCheckPending = true;
             timers.schedule(() -> submit(this::gapCheckDue), reorderWait.toMillis(), TimeUnit.MILLISECONDS);
         }
@@ -199,9 +206,8 @@ final class GroupFeed {
     private void closeGap() {
         fillGap(held.firstKey() - 1);
         emitHeld();
-        if (!held.isEmpty() && !gapCheckPending) {
-            gapCheckPending = true; // history failed us this time: try again after another wait
-            timers.schedule(() -> submit(this::gapCheckDue), reorderWait.toMillis(), TimeUnit.MILLISECONDS);
+        if (!held.isEmpty()) {
+            scheduleGapCheck(); // history failed us this time: try again after another wait
         }
     }
 
