@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.QueryTimeoutException;
+import org.springframework.transaction.TransactionSystemException;
 
 /**
  * Tells a dependency that cannot be reached or does not answer in time (PostgreSQL or Redis down, restarting, cut
@@ -16,6 +17,8 @@ import org.springframework.dao.QueryTimeoutException;
  * {@code unavailable} error frame), and the client tries again.
  */
 public final class DependencyFailure {
+
+    private static final String HIKARI_CLOSED_CONNECTION = "Connection is closed";
 
     private DependencyFailure() {
     }
@@ -28,6 +31,11 @@ public final class DependencyFailure {
                     // Lettuce's plain RedisException is the connection's ("Connection closed" as a master dies);
                     // errors Redis itself answered are its subclass RedisCommandExecutionException, and stay bugs.
                     || t.getClass() == RedisException.class || isRedisUnavailable(t)) {
+                return true;
+            }
+            // A rollback that failed hides what made the transaction roll back; that is what the caller met.
+            if (t instanceof TransactionSystemException rollback && rollback.getApplicationException() != null
+                    && isCauseOf(rollback.getApplicationException())) {
                 return true;
             }
         }
@@ -44,8 +52,14 @@ public final class DependencyFailure {
                 && e.getMessage().matches("(CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING)\\b.*");
     }
 
-    /** SQLSTATE class 08, connection exception: the database went away under a query or a commit. */
+    /**
+     * SQLSTATE class 08, connection exception: the database went away under a query or a commit. Also HikariCP's
+     * answer, without a SQLSTATE, from a connection it has already closed because the database went away under it
+     * (the rollback after a failed query meets that, and Spring reports it as "JDBC rollback failed").
+     */
     private static boolean isConnectionState(Throwable t) {
-        return t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08");
+        return t instanceof SQLException sql && (sql.getSQLState() != null ? sql.getSQLState().startsWith("08")
+                : HIKARI_CLOSED_CONNECTION.equals(sql.getMessage()));
     }
+
 }

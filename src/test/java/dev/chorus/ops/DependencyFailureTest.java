@@ -8,6 +8,7 @@ import io.lettuce.core.RedisException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import org.junit.jupiter.api.Test;
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.QueryTimeoutException;
 import org.springframework.data.redis.RedisSystemException;
 import org.springframework.transaction.CannotCreateTransactionException;
@@ -24,6 +25,29 @@ class DependencyFailureTest {
         assertThat(DependencyFailure.isCauseOf(new IllegalStateException(new QueryTimeoutException("Redis command timed out")))).isTrue();
         assertThat(DependencyFailure.isCauseOf(new RedisCommandTimeoutException("timed out"))).isTrue();
         assertThat(DependencyFailure.isCauseOf(new RedisSystemException("Redis exception", new RedisException("Connection closed")))).isTrue();
+    }
+
+    /**
+     * Measured with HikariCP 7 and pgjdbc: after a query met a terminated backend (57P01), the rollback gets
+     * {@code SQLException("Connection is closed")} without a SQLSTATE, which Spring cannot translate and reports as
+     * {@code TransactionSystemException("JDBC rollback failed")}. A fresh-clone run answered one post 500 with it.
+     */
+    @Test
+    void aRollbackThatFailedBecauseTheDatabaseWentAwayIsUnavailableNotABug() {
+        TransactionSystemException rollbackFailed = new TransactionSystemException("JDBC rollback failed",
+                new SQLException("Connection is closed"));
+        assertThat(DependencyFailure.isCauseOf(rollbackFailed)).as("the rollback's own failure").isTrue();
+
+        TransactionSystemException hiding = new TransactionSystemException("JDBC rollback failed",
+                new SQLException("rollback refused for a reason of its own"));
+        hiding.initApplicationException(new DataAccessResourceFailureException("I/O error",
+                new SQLException("FATAL: terminating connection due to administrator command", "57P01")));
+        assertThat(DependencyFailure.isCauseOf(hiding)).as("the failure the rollback hides").isTrue();
+
+        TransactionSystemException bug = new TransactionSystemException("JDBC rollback failed",
+                new SQLException("rollback refused for a reason of its own"));
+        bug.initApplicationException(new IllegalStateException("a bug of ours"));
+        assertThat(DependencyFailure.isCauseOf(bug)).isFalse();
     }
 
     @Test
