@@ -132,7 +132,7 @@ final class PinnedSubscriber implements WebSocket.Listener, AutoCloseable {
             case "subscribed" -> {
                 backoffMs = 100;
                 live.add(frame.path("groupId").asString());
-                log.subscribed(frame.path("groupId").asString(), now);
+                log.subscribed(frame.path("groupId").asString(), frame.path("lastSeq").asLong(), now);
             }
             case "error" -> {
                 // A subscription refused (the database or Redis unreachable just then): as a client would, start

@@ -32,6 +32,10 @@ final class SubscriberLog {
     private final Map<String, Long> last = new HashMap<>();
     private final Set<String> justResumed = new HashSet<>();
     private final List<Outage> outages = new ArrayList<>();
+    /** Per group, the replays after a resume: from the {@code subscribed} frame until its lastSeq arrived. */
+    private final Map<String, List<Outage>> catchUps = new HashMap<>();
+    /** Per group, the replay under way: the {@code subscribed} frame's moment and lastSeq. */
+    private final Map<String, long[]> catchingUp = new HashMap<>();
     private long downSince = -1;
     private long duplicates;
     private long outOfOrder;
@@ -59,9 +63,18 @@ final class SubscriberLog {
         }
     }
 
-    /** A {@code subscribed} frame for this group: the next message is the first after a (re)subscription. */
-    synchronized void subscribed(String group, long atNanos) {
+    /**
+     * A {@code subscribed} frame for this group, saying the group's last seq: the next message is the first after a
+     * (re)subscription, and until {@code lastSeq} arrives the subscriber is catching up (SPEC §4: the replay comes
+     * before any live message, so a message sent meanwhile waits for it).
+     */
+    synchronized void subscribed(String group, long lastSeq, long atNanos) {
         justResumed.add(group);
+        if (last.getOrDefault(group, 0L) < lastSeq) {
+            catchingUp.put(group, new long[] {atNanos, lastSeq});
+        } else {
+            catchingUp.remove(group);
+        }
         if (downSince >= 0) {
             outages.add(new Outage(downSince, atNanos));
             downSince = -1;
@@ -89,6 +102,11 @@ final class SubscriberLog {
             last.put(group, seq);
         }
         groupSeen.set((int) seq);
+        long[] replay = catchingUp.get(group);
+        if (replay != null && seq >= replay[1]) {
+            catchUps.computeIfAbsent(group, g -> new ArrayList<>()).add(new Outage(replay[0], atNanos));
+            catchingUp.remove(group);
+        }
         firstArrivals.computeIfAbsent(group, g -> new HashMap<>()).putIfAbsent(seq, atNanos);
     }
 
@@ -105,6 +123,15 @@ final class SubscriberLog {
     /** When this seq first arrived, or -1. */
     synchronized long firstArrival(String group, long seq) {
         return firstArrivals.getOrDefault(group, Map.of()).getOrDefault(seq, -1L);
+    }
+
+    /** Whether this group's replay after a resume was under way at any moment of [from, to]. */
+    synchronized boolean catchingUpDuring(String group, long fromNanos, long toNanos) {
+        long[] replay = catchingUp.get(group);
+        if (replay != null && replay[0] <= toNanos) {
+            return true;
+        }
+        return catchUps.getOrDefault(group, List.of()).stream().anyMatch(o -> o.fromNanos() <= toNanos && o.toNanos() >= fromNanos);
     }
 
     /** Whether the socket was down at any moment of [from, to]. */

@@ -18,7 +18,9 @@ import java.util.TreeMap;
  * <li><b>duplicated</b>: a {@code clientMessageId} stored twice, or a seq a subscriber received twice;</li>
  * <li><b>late</b>: an acknowledged message that reached a subscriber more than {@link #LATE_NANOS} after its ack, or
  * never; <b>readiness was dishonest</b> when the subscriber's instance answered 200 at every look between that ack
- * and that arrival (it said it could serve while its subscribers got nothing);</li>
+ * and that arrival (it said it could serve while its subscribers got nothing), unless the subscriber's socket was down
+ * or it was still receiving the replay its resume asked for (up to the {@code subscribed} frame's lastSeq: SPEC §4
+ * puts every replayed message before the live ones, so a message sent meanwhile waits for the replay);</li>
  * <li><b>recovered</b> at the first moment, from the fault's end (or start), after which every instance answers
  * 200 at every look and no acknowledged message is late on any of them.</li>
  * </ul>
@@ -179,6 +181,7 @@ final class Verdict {
         run.samples().forEach(s -> samples.computeIfAbsent(s.instance(), i -> new ArrayList<>()).add(s));
         Map<String, Long> lastLateAck = new HashMap<>();
         long late = 0;
+        long lateBehindReplay = 0;
         List<String> dishonestExamples = new ArrayList<>();
         for (SubscriberLog subscriber : run.subscribers()) {
             List<Sample> own = samples.getOrDefault(subscriber.instance(), List.of());
@@ -193,7 +196,14 @@ final class Verdict {
                 }
                 late++;
                 lastLateAck.merge(subscriber.instance(), send.ackedAtNanos(), Math::max);
-                if (!subscriber.downDuring(send.ackedAtNanos(), until) && allReady(own, send.ackedAtNanos(), until)) {
+                if (subscriber.downDuring(send.ackedAtNanos(), until)) {
+                    continue;
+                }
+                if (subscriber.catchingUpDuring(send.group(), send.ackedAtNanos(), until)) {
+                    lateBehindReplay++; // SPEC §4: live messages come after the resume's replay, however long it is
+                    continue;
+                }
+                if (allReady(own, send.ackedAtNanos(), until)) {
                     dishonest++;
                     example(dishonestExamples, subscriber.instance() + " answered 200 throughout while " + subscriber.name()
                             + " waited " + seconds(until - send.ackedAtNanos()) + " s for " + send.clientMessageId());
@@ -217,6 +227,7 @@ final class Verdict {
         }
         recoveryS = recovered ? seconds(recoveredAt - run.fault().recoverFromNanos()) : null;
         json.put("late_deliveries", late);
+        json.put("late_behind_a_replay", lateBehindReplay);
         json.put("fault", Map.of("start_s", seconds(run.fault().startNanos() - run.startNanos()),
                 "end_s", seconds(run.fault().endNanos() - run.startNanos())));
         Map<String, Object> recovery = new LinkedHashMap<>();
