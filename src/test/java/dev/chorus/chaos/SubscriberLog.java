@@ -22,6 +22,14 @@ final class SubscriberLog {
 
     /** An interval during which the socket was not subscribed; {@code toNanos} is Long.MAX_VALUE while it lasts. */
     record Outage(long fromNanos, long toNanos) {
+
+        boolean overlaps(long from, long to) {
+            return fromNanos <= to && toNanos >= from;
+        }
+    }
+
+    /** A replay under way after a resume: since the {@code subscribed} frame, until {@code upToSeq} arrives. */
+    private record Replay(long sinceNanos, long upToSeq) {
     }
 
     private final String name;
@@ -35,7 +43,7 @@ final class SubscriberLog {
     /** Per group, the replays after a resume: from the {@code subscribed} frame until its lastSeq arrived. */
     private final Map<String, List<Outage>> catchUps = new HashMap<>();
     /** Per group, the replay under way: the {@code subscribed} frame's moment and lastSeq. */
-    private final Map<String, long[]> catchingUp = new HashMap<>();
+    private final Map<String, Replay> catchingUp = new HashMap<>();
     private long downSince = -1;
     private long duplicates;
     private long outOfOrder;
@@ -71,7 +79,7 @@ final class SubscriberLog {
     synchronized void subscribed(String group, long lastSeq, long atNanos) {
         justResumed.add(group);
         if (last.getOrDefault(group, 0L) < lastSeq) {
-            catchingUp.put(group, new long[] {atNanos, lastSeq});
+            catchingUp.put(group, new Replay(atNanos, lastSeq));
         } else {
             catchingUp.remove(group);
         }
@@ -102,9 +110,9 @@ final class SubscriberLog {
             last.put(group, seq);
         }
         groupSeen.set((int) seq);
-        long[] replay = catchingUp.get(group);
-        if (replay != null && seq >= replay[1]) {
-            catchUps.computeIfAbsent(group, g -> new ArrayList<>()).add(new Outage(replay[0], atNanos));
+        Replay replay = catchingUp.get(group);
+        if (replay != null && seq >= replay.upToSeq()) {
+            catchUps.computeIfAbsent(group, g -> new ArrayList<>()).add(new Outage(replay.sinceNanos(), atNanos));
             catchingUp.remove(group);
         }
         firstArrivals.computeIfAbsent(group, g -> new HashMap<>()).putIfAbsent(seq, atNanos);
@@ -127,11 +135,11 @@ final class SubscriberLog {
 
     /** Whether this group's replay after a resume was under way at any moment of [from, to]. */
     synchronized boolean catchingUpDuring(String group, long fromNanos, long toNanos) {
-        long[] replay = catchingUp.get(group);
-        if (replay != null && replay[0] <= toNanos) {
+        Replay replay = catchingUp.get(group);
+        if (replay != null && replay.sinceNanos() <= toNanos) {
             return true;
         }
-        return catchUps.getOrDefault(group, List.of()).stream().anyMatch(o -> o.fromNanos() <= toNanos && o.toNanos() >= fromNanos);
+        return catchUps.getOrDefault(group, List.of()).stream().anyMatch(o -> o.overlaps(fromNanos, toNanos));
     }
 
     /** Whether the socket was down at any moment of [from, to]. */
@@ -139,7 +147,7 @@ final class SubscriberLog {
         if (downSince >= 0 && downSince <= toNanos) {
             return true;
         }
-        return outages.stream().anyMatch(o -> o.fromNanos() <= toNanos && o.toNanos() >= fromNanos);
+        return outages.stream().anyMatch(o -> o.overlaps(fromNanos, toNanos));
     }
 
     /** The number of message frames received in all groups. */
