@@ -61,5 +61,4 @@ public final class DependencyFailure {
         return t instanceof SQLException sql && (sql.getSQLState() != null ? sql.getSQLState().startsWith("08")
                 : HIKARI_CLOSED_CONNECTION.equals(sql.getMessage()));
     }
-
 }
